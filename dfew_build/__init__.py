@@ -1,0 +1,1 @@
+"""dfew_build package."""

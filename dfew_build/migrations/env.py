@@ -1,0 +1,15 @@
+"""Alembic environment: runs migrations on the connection that dfew_build hands over."""
+
+from alembic import context
+
+from dfew_build.store.models import Base
+
+config = context.config
+connection = config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

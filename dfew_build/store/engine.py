@@ -1,0 +1,223 @@
+"""Opening, creating and migrating a store, whatever its SQLAlchemy URL.
+
+``DFEW_DB`` (or ``--db``) names the store; the default is ``sqlite:///dfew.sqlite`` in the
+working folder. SQLite stores run in WAL mode with foreign keys on and a busy timeout, and
+write transactions start with ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of
+failing on a stale snapshot. A store whose schema is older than this code is migrated with
+Alembic when it is opened.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dfew_build.errors import UserError
+from dfew_build.store.models import StoreSettings
+from dfew_build.store.queries import largest_movie_use, largest_vote_count
+
+DEFAULT_URL = "sqlite:///dfew.sqlite"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def resolve_url(cli_value: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """Return the store URL: ``--db`` if given, else ``DFEW_DB``, else the default SQLite file."""
+    environ = os.environ if environ is None else environ
+    return cli_value or environ.get("DFEW_DB") or DEFAULT_URL
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """Return the file of a SQLite URL, or None for other backends and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise UserError(
+            f"cannot use store URL {url!r} ({exc}) — give a SQLAlchemy URL such as "
+            "sqlite:///dfew.sqlite or postgresql+psycopg://user@host/db"
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Turn on WAL, foreign keys and the busy timeout; let us choose how transactions begin."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (the driver's own is always deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """Return the newest schema revision this code knows."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return script.get_current_head()
+
+
+@dataclass
+class Store:
+    """An open store: its URL, its engine and session factories for reading and writing."""
+
+    url: str
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """Yield a session for reading; it is rolled back at the end."""
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """Yield a session inside one write transaction: committed on success, else rolled back."""
+        with self._writer.begin() as session:
+            yield session
+
+    def settings(self) -> StoreSettings:
+        """Return the campaign settings (votes per clip, quota)."""
+        with self.read() as session:
+            settings = session.get(StoreSettings, 1)
+        if settings is None:
+            raise UserError(f"store {self.url} has no settings row — run `dfew-build init` on it")
+        return settings
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(engine: Engine) -> None:
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def open_store(url: str) -> Store:
+    """Open an existing store, migrating its schema to this code's revision if it is older.
+
+    Returns the open :class:`Store`. Raises :class:`UserError` when no store exists at ``url``,
+    when the database cannot be reached, or when the store was made by a newer dfew-build.
+    """
+    sqlite_file = _sqlite_path(url)
+    if sqlite_file is not None and not sqlite_file.is_file():
+        raise UserError(
+            f"no store at {sqlite_file} — run `dfew-build init` first, or point --db / DFEW_DB "
+            "at an existing store"
+        )
+    engine = _make_engine(url)
+    try:
+        revision = _current_revision(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise UserError(f"cannot open store {url}: {exc.orig} — check --db / DFEW_DB") from exc
+    if revision is None:
+        engine.dispose()
+        raise UserError(f"{url} is not a dfew-build store — run `dfew-build init` to create one")
+    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    if revision not in known:
+        engine.dispose()
+        raise UserError(
+            f"store {url} has schema revision {revision}, newer than this dfew-build knows — "
+            "upgrade dfew-build (pip install -U dfew-build)"
+        )
+    if revision != head_revision():
+        _upgrade(engine)
+    return Store(url, engine)
+
+
+def init_store(url: str, votes_per_clip: int | None = None, quota: int | None = None) -> Store:
+    """Create the store at ``url`` (or migrate and reconfigure an existing one).
+
+    ``votes_per_clip`` and ``quota`` are stored in the settings row; None keeps the current value
+    (10 and 20 for a new store). Returns the open :class:`Store`. Lowering a setting below what
+    the store already holds (a clip with more votes, a movie with more clips) is refused.
+    """
+    if votes_per_clip is not None and votes_per_clip < 2:
+        raise UserError(f"--votes-per-clip {votes_per_clip} is too small — use 2 or more")
+    if quota is not None and quota < 1:
+        raise UserError(f"--quota {quota} is too small — use 1 or more")
+    sqlite_file = _sqlite_path(url)
+    if sqlite_file is not None and not sqlite_file.parent.is_dir():
+        raise UserError(f"folder {sqlite_file.parent} does not exist — create it or pick another")
+    engine = _make_engine(url)
+    try:
+        _upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise UserError(f"cannot create store {url}: {exc.orig} — check --db / DFEW_DB") from exc
+    store = Store(url, engine)
+    with store.write() as session:
+        settings = session.get(StoreSettings, 1)
+        if settings is None:
+            settings = StoreSettings(id=1, votes_per_clip=10, quota=20)
+            session.add(settings)
+        _check_lowering(session, votes_per_clip, quota)
+        if votes_per_clip is not None:
+            settings.votes_per_clip = votes_per_clip
+        if quota is not None:
+            settings.quota = quota
+    return store
+
+
+def _check_lowering(session: Session, votes_per_clip: int | None, quota: int | None) -> None:
+    """Refuse settings that the votes or clips already in the store exceed."""
+    if votes_per_clip is not None:
+        most = largest_vote_count(session)
+        if most > votes_per_clip:
+            raise UserError(
+                f"a clip already has {most} votes, more than --votes-per-clip {votes_per_clip} — "
+                f"use at least {most}"
+            )
+    if quota is not None:
+        most = largest_movie_use(session)
+        if most > quota:
+            raise UserError(
+                f"a movie already has {most} clips, more than --quota {quota} — use at least {most}"
+            )
