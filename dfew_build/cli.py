@@ -26,12 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dfew-build",
         description="Build DFEW-style facial expression datasets: clips, votes, labels, kappa.",
     )
-    parser.add_argument(
-        "--db", help="store URL (SQLAlchemy); default: $DFEW_DB or sqlite:///dfew.sqlite"
-    )
+    db_help = "store URL (SQLAlchemy); default: $DFEW_DB or sqlite:///dfew.sqlite"
+    parser.add_argument("--db", help=db_help)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)
+    # --db is also taken after the subcommand; SUPPRESS keeps a value given before it.
+    for subparser in subparsers.choices.values():
+        subparser.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
     return parser
 
 

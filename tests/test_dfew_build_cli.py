@@ -192,6 +192,8 @@ def test_missing_store_says_to_run_init(tmp_path, capsys) -> None:
     for command in (["kappa"], ["stats"], ["export", "--out", str(tmp_path / "x")], ["info"]):
         status, _, err = run(capsys, "--db", url, *command)
         assert_one_line_error(status, err, "dfew-build init")
+    status, _, err = run(capsys, "kappa", "--db", url)  # --db after the subcommand works too
+    assert_one_line_error(status, err, "dfew-build init", "none.sqlite")
     assert not (tmp_path / "none.sqlite").exists()
 
 
