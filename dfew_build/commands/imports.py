@@ -7,9 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dfew_build.dfew_release import import_dfew
 from dfew_build.store.engine import open_store
-from dfew_build.votes import import_votes, read_vote_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,6 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_import_votes(args: argparse.Namespace, console: Console) -> None:
     """Import a votes CSV in one transaction and print what was added."""
+    from dfew_build.votes import import_votes, read_vote_file  # deferred: pandas
+
     table = read_vote_file(args.file)
     store = open_store(args.url)
     added = import_votes(store, table, create=args.create)
@@ -41,6 +41,8 @@ def run_import_votes(args: argparse.Namespace, console: Console) -> None:
 
 def run_import_dfew(args: argparse.Namespace, console: Console) -> None:
     """Import a DFEW release folder and print what was found."""
+    from dfew_build.dfew_release import import_dfew  # deferred: pandas, PyAV
+
     store = open_store(args.url)
     found = import_dfew(store, args.dir)
     console.print(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from analysis.agreement import KappaReport
-from dfew_build import reports
 from dfew_build.store.engine import open_store
+
+if TYPE_CHECKING:
+    from analysis.agreement import KappaReport
 
 LANDIS_KOCH_BANDS = (
     ("< 0.00", "Poor"),
@@ -57,6 +59,8 @@ def _add_threshold(parser: argparse.ArgumentParser) -> None:
 
 def run_kappa(args: argparse.Namespace, console: Console) -> None:
     """Print Fleiss' kappa as a readable report or as one JSON object."""
+    from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
+
     tables = reports.load_tables(open_store(args.url))
     report = reports.store_kappa(tables, args.subset, args.threshold, args.bootstrap, args.seed)
     if args.json:
@@ -89,6 +93,8 @@ def _print_kappa(report: KappaReport, subset: str, console: Console) -> None:
 
 def run_stats(args: argparse.Namespace, console: Console) -> None:
     """Print the Table 2 report; with --out also write its CSV tables and PNG plots."""
+    from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
+
     tables = reports.load_tables(open_store(args.url))
     report = reports.store_durations(tables, args.threshold)
     table = Table(
@@ -112,6 +118,8 @@ def run_stats(args: argparse.Namespace, console: Console) -> None:
 
 def run_export(args: argparse.Namespace, console: Console) -> None:
     """Write the DFEW-format export and print where it went."""
+    from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
+
     tables = reports.load_tables(open_store(args.url))
     summary = reports.export_store(
         tables, args.out, args.threshold, args.folds, args.seed, args.release_folds
