@@ -46,7 +46,8 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
+    """Return an engine for ``url``, configured for SQLite's WAL mode where it applies."""
     try:
         engine = create_engine(url)
     except (ArgumentError, ModuleNotFoundError) as exc:
@@ -78,7 +79,8 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _alembic_config(connection) -> Config:
+def alembic_config(connection) -> Config:
+    """Return an Alembic configuration that migrates over ``connection``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -136,7 +138,7 @@ def _current_revision(engine: Engine) -> str | None:
 
 def _upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+        command.upgrade(alembic_config(connection), "head")
 
 
 def open_store(url: str) -> Store:
@@ -151,7 +153,7 @@ def open_store(url: str) -> Store:
             f"no store at {sqlite_file} — run `dfew-build init` first, or point --db / DFEW_DB "
             "at an existing store"
         )
-    engine = _make_engine(url)
+    engine = make_engine(url)
     try:
         revision = _current_revision(engine)
     except OperationalError as exc:
@@ -186,7 +188,7 @@ def init_store(url: str, votes_per_clip: int | None = None, quota: int | None = 
     sqlite_file = _sqlite_path(url)
     if sqlite_file is not None and not sqlite_file.parent.is_dir():
         raise UserError(f"folder {sqlite_file.parent} does not exist — create it or pick another")
-    engine = _make_engine(url)
+    engine = make_engine(url)
     try:
         _upgrade(engine)
     except OperationalError as exc:
