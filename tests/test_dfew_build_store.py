@@ -6,13 +6,21 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from dfew_build.errors import UserError
-from dfew_build.store.engine import head_revision, init_store, open_store, resolve_url
+from dfew_build.store.engine import (
+    alembic_config,
+    head_revision,
+    init_store,
+    make_engine,
+    open_store,
+    resolve_url,
+)
 from dfew_build.store.models import Annotator, Base, Clip, Movie, Vote
 from dfew_build.store.writes import add_vote
 
@@ -234,3 +242,42 @@ def test_postgres_url_reaches_the_server(postgres_server) -> None:
     store = init_store(postgres_server.create_database("smoke"))
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT current_database()")).scalar() == "smoke"
+
+
+def test_store_made_at_the_first_revision_opens_after_later_migrations(store_url: str) -> None:
+    """A store created by an older release keeps its rows and gains the newer schema on open."""
+    engine = make_engine(store_url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(
+            text("INSERT INTO store_settings (id, votes_per_clip, quota) VALUES (1, 10, 20)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO annotator (name, role, qualification, active, "
+                "created_at) VALUES ('old', 'annotator', 'pending', true, "
+                "CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO clip (name, source, status, created_at) "
+                "VALUES ('c1', 'manual', 'accepted', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO vote (clip_id, annotator_id, emotion, created_at) "
+                "SELECT clip.id, annotator.id, 3, CURRENT_TIMESTAMP "
+                "FROM clip, annotator"
+            )
+        )
+    engine.dispose()
+    store = open_store(store_url)
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert context.get_current_revision() == head_revision() != "0001"
+        assert compare_metadata(context, Base.metadata) == []
+    with store.read() as session:
+        assert session.scalar(select(Vote.emotion)) == 3
+        assert session.scalar(select(Clip.name)) == "c1"

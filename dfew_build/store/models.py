@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -26,6 +28,10 @@ CLIP_STATUSES = ("candidate", "accepted", "rejected", "complete")
 CLIP_SOURCES = ("auto", "manual", "imported")
 ROLES = ("annotator", "reviewer", "admin")
 QUALIFICATIONS = ("pending", "qualified", "imported")
+EXTRACT_STATES = ("running", "done", "failed")
+
+# A file size in bytes: 64-bit on PostgreSQL (movies pass 2 GiB); SQLite integers are 64-bit anyway.
+FileSize = BigInteger().with_variant(Integer(), "sqlite")
 
 # Stable constraint names, so migrations and error messages can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -81,8 +87,17 @@ class Movie(Base):
     fps: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
-    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(FileSize)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # Filled by `dfew-build extract` (migration 0002): decoded frame count, whether the movie has
+    # sound, and the state of automatic extraction (None: never run; see EXTRACT_STATES).
+    frame_count: Mapped[int | None] = mapped_column(Integer)
+    has_audio: Mapped[bool | None] = mapped_column()
+    extract_status: Mapped[str | None] = mapped_column(String(16))
+    extract_error: Mapped[str | None] = mapped_column(String(1000))
+    extracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Settings and counts of the last extraction (detectors, shots, candidates, clips cut).
+    extraction: Mapped[dict | None] = mapped_column(JSON)
 
     clips: Mapped[list[Clip]] = relationship(back_populates="movie")
 
@@ -122,6 +137,10 @@ class Clip(Base):
     release_label: Mapped[int | None] = mapped_column(Integer)
     release_fold: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # Share (0..1) of the sampled frames with a face, and where the clip came from: detector
+    # names and scores, shot bounds, selection score (migration 0002).
+    face_ratio: Mapped[float | None] = mapped_column(Float)
+    provenance: Mapped[dict | None] = mapped_column(JSON)
 
     movie: Mapped[Movie | None] = relationship(back_populates="clips")
 

@@ -1,0 +1,329 @@
+"""The store side of extraction: movies by content hash, clips with their files, the quota.
+
+Every clip row comes with its file and the other way round. A clip is cut to a temporary name in
+the output folder; then, inside one write transaction, its row is inserted (the database's quota
+trigger and the unique clip name may refuse it), the file is renamed to its final name, and the
+transaction commits. A refused row deletes the temporary file; a failed commit deletes the renamed
+file. A process killed between the rename and the commit leaves a file without a row, which
+:func:`clean_orphans` removes on the next run, while holding the same lock (SQLite's write lock,
+PostgreSQL's lock on the movie row that the quota trigger also takes), so it never races a
+concurrent writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dfew_build.extract.probe import MovieInfo
+from dfew_build.store.engine import Store
+from dfew_build.store.models import Clip, Movie, Vote, utc_now
+from dfew_build.store.triggers import QUOTA_MARKER
+
+CLIP_SUFFIX = ".mp4"
+_PART = ".part"
+
+
+@dataclass(frozen=True)
+class MovieRecord:
+    """A movie row as extraction sees it: id, title, content hash and extraction state."""
+
+    id: int
+    title: str
+    content_hash: str
+    extract_status: str | None
+
+
+@dataclass(frozen=True)
+class ClipSpan:
+    """An existing clip of a movie: name, frame span (end exclusive), source and status."""
+
+    name: str
+    start_frame: int | None
+    end_frame: int | None
+    start_s: float | None
+    end_s: float | None
+    source: str
+    status: str
+    path: str | None
+
+
+def clip_name(content_hash: str, start_frame: int, end_frame: int) -> str:
+    """Return the stable name of a clip: the movie's hash prefix and its frame span.
+
+    The same movie and frames always give the same name, so re-runs recognise clips they cut.
+    """
+    return f"{content_hash[:16]}_{start_frame:07d}_{end_frame:07d}"
+
+
+def temp_path(final: Path) -> Path:
+    """Return the hidden temporary name a clip is written under before it is renamed to ``final``.
+
+    It carries this process's id, so concurrent runs never share a temporary file.
+    """
+    return final.with_name(f".{final.stem}.{os.getpid()}{_PART}{final.suffix}")
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a (clip) file as 64 hex digits."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def register_movie(store: Store, info: MovieInfo, content_hash: str) -> MovieRecord:
+    """Return the movie with this content hash, creating it (or updating its path and facts).
+
+    Two processes registering the same movie at once end with one row.
+    """
+    for attempt in range(2):
+        try:
+            with store.write() as session:
+                movie = session.scalar(select(Movie).where(Movie.content_hash == content_hash))
+                if movie is None:
+                    movie = Movie(title=info.path.stem, content_hash=content_hash)
+                    session.add(movie)
+                movie.path = str(info.path.resolve())
+                movie.duration_s = info.duration_s
+                movie.fps = info.fps
+                movie.width, movie.height = info.width, info.height
+                movie.size_bytes = info.size_bytes
+                movie.has_audio = info.has_audio
+                session.flush()
+                return MovieRecord(movie.id, movie.title, content_hash, movie.extract_status)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def set_movie_state(
+    store: Store,
+    movie_id: int,
+    status: str,
+    error: str | None = None,
+    frame_count: int | None = None,
+    extraction: dict[str, Any] | None = None,
+) -> None:
+    """Record the extraction state of a movie (``running``, ``done`` or ``failed``)."""
+    with store.write() as session:
+        movie = session.get(Movie, movie_id)
+        movie.extract_status = status
+        movie.extract_error = None if error is None else error[:1000]
+        if frame_count is not None:
+            movie.frame_count = frame_count
+        if extraction is not None:
+            movie.extraction = extraction
+        if status == "done":
+            movie.extracted_at = utc_now()
+
+
+def store_quota(store: Store) -> int:
+    """Return the store's per-movie quota of non-rejected clips."""
+    return store.settings().quota
+
+
+def movie_clips(store: Store, movie_id: int) -> list[ClipSpan]:
+    """Return the clips of a movie (every status), ordered by start."""
+    with store.read() as session:
+        rows = session.scalars(
+            select(Clip).where(Clip.movie_id == movie_id).order_by(Clip.start_s, Clip.id)
+        ).all()
+        return [
+            ClipSpan(
+                c.name, c.start_frame, c.end_frame, c.start_s, c.end_s, c.source, c.status, c.path
+            )
+            for c in rows
+        ]
+
+
+def live_count(session: Session, movie_id: int) -> int:
+    """Return the number of non-rejected clips of a movie (what the quota counts)."""
+    return session.scalar(
+        select(func.count()).where(Clip.movie_id == movie_id, Clip.status != "rejected")
+    )
+
+
+def name_taken(store: Store, name: str) -> bool:
+    """Return whether a clip called ``name`` exists."""
+    with store.read() as session:
+        return session.scalar(select(Clip.id).where(Clip.name == name)) is not None
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """What became of a clip: ``outcome`` is "added", "quota" (movie full) or "exists" (name)."""
+
+    outcome: str
+    clip_id: int | None = None
+
+
+def add_clip_with_file(store: Store, clip: Clip, temp: Path, final: Path) -> Insertion:
+    """Insert ``clip`` and move ``temp`` to ``final`` in one step; see the module docstring.
+
+    ``clip.path`` is set to ``final`` and ``clip.file_hash`` to the file's hash. On a refusal the
+    temporary file is deleted and the outcome says why; other errors delete both files and rise.
+    """
+    clip.path = str(final.resolve())
+    clip.file_hash = file_sha256(temp)
+    renamed = False
+    try:
+        with store.write() as session:
+            session.add(clip)
+            session.flush()  # the quota trigger and the unique name check run here
+            os.replace(temp, final)
+            renamed = True
+            clip_id = clip.id
+        return Insertion("added", clip_id)
+    except IntegrityError as exc:
+        if renamed:
+            _unlink(final)
+        _unlink(temp)
+        if QUOTA_MARKER in str(exc.orig):
+            return Insertion("quota")
+        if any(marker in str(exc.orig) for marker in ("clip.name", "uq_clip_name")):
+            return Insertion("exists")
+        raise
+    except BaseException:
+        if renamed:
+            _unlink(final)
+        _unlink(temp)
+        raise
+
+
+def clean_orphans(store: Store, movie_id: int, out_dir: Path, prefix: str) -> list[Path]:
+    """Delete files of this movie in ``out_dir`` that no clip row owns; return what was deleted.
+
+    Covers finished files whose row never committed and temporary files of processes that are
+    gone (a live process's temporary file is left alone). Runs under the movie's write lock.
+    """
+    removed = []
+    with store.write() as session:
+        session.execute(select(Movie.id).where(Movie.id == movie_id).with_for_update())
+        owned = set(session.scalars(select(Clip.path).where(Clip.movie_id == movie_id)))
+        for path in sorted(out_dir.glob(f"{prefix}_*{CLIP_SUFFIX}")):
+            if str(path.resolve()) not in owned:
+                _unlink(path)
+                removed.append(path)
+        for path in sorted(out_dir.glob(f".{prefix}_*{_PART}{CLIP_SUFFIX}")):
+            if not _pid_alive(_pid_of(path)):
+                _unlink(path)
+                removed.append(path)
+    return removed
+
+
+def discard_candidates(store: Store, movie_id: int) -> int:
+    """Delete a movie's automatic clips still in ``candidate`` state without votes, and their files.
+
+    Used by ``--force``: screened, voted and hand-cut clips stay. Returns the number deleted.
+    Files are first moved aside, so a failed transaction can put them back.
+    """
+    with store.write() as session:
+        voted = select(Vote.clip_id)
+        clips = session.scalars(
+            select(Clip).where(
+                Clip.movie_id == movie_id,
+                Clip.source == "auto",
+                Clip.status == "candidate",
+                Clip.id.not_in(voted),
+            )
+        ).all()
+        moved: list[tuple[Path, Path]] = []
+        try:
+            for clip in clips:
+                if clip.path and Path(clip.path).exists():
+                    final = Path(clip.path)
+                    aside = temp_path(final)
+                    os.replace(final, aside)
+                    moved.append((aside, final))
+            session.execute(delete(Clip).where(Clip.id.in_([c.id for c in clips])))
+        except BaseException:
+            for aside, final in moved:
+                os.replace(aside, final)
+            raise
+    for aside, _ in moved:
+        _unlink(aside)
+    return len(clips)
+
+
+def _pid_of(path: Path) -> int | None:
+    parts = path.name.split(".")
+    with contextlib.suppress(IndexError, ValueError):
+        return int(parts[-3])
+    return None
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if pid is None or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One movie's use of its quota: clips by source, by bucket (non-rejected) and rejected."""
+
+    movie_id: int
+    title: str
+    extract_status: str | None
+    live: int
+    auto: int
+    manual: int
+    rejected: int
+    buckets: dict[str, int]
+
+
+def quota_rows(store: Store) -> list[QuotaRow]:
+    """Return every movie's quota use, ordered by movie id."""
+    with store.read() as session:
+        movies = session.execute(
+            select(Movie.id, Movie.title, Movie.extract_status).order_by(Movie.id)
+        ).all()
+        counts = session.execute(
+            select(Clip.movie_id, Clip.source, Clip.status, Clip.bucket, func.count())
+            .where(Clip.movie_id.is_not(None))
+            .group_by(Clip.movie_id, Clip.source, Clip.status, Clip.bucket)
+        ).all()
+    rows = []
+    for movie_id, title, state in movies:
+        mine = [c for c in counts if c[0] == movie_id]
+        live = [c for c in mine if c[2] != "rejected"]
+        buckets: dict[str, int] = {}
+        for c in live:
+            buckets[c[3] or "?"] = buckets.get(c[3] or "?", 0) + c[4]
+        rows.append(
+            QuotaRow(
+                movie_id=movie_id,
+                title=title,
+                extract_status=state,
+                live=sum(c[4] for c in live),
+                auto=sum(c[4] for c in live if c[1] == "auto"),
+                manual=sum(c[4] for c in live if c[1] != "auto"),
+                rejected=sum(c[4] for c in mine if c[2] == "rejected"),
+                buckets=buckets,
+            )
+        )
+    return rows
