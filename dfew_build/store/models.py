@@ -188,3 +188,179 @@ class Vote(Base):
     emotion: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+# --- The annotation campaign (migration 0003): logins, gold clips and the quiz, screening,
+# leases on clips being annotated, broken-clip reports. Business rules live in
+# :mod:`dfew_build.campaign`; the counting rule on leases is a trigger there.
+
+LEASE_OUTCOMES = ("voted", "broken", "released")
+SCREEN_DECISIONS = ("accepted", "rejected")
+REPORT_RESOLUTIONS = ("rejected", "kept")
+
+
+class LoginSession(Base):
+    """A logged-in browser session: only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    annotator_id: Mapped[int] = mapped_column(
+        ForeignKey("annotator.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set at logout, when the account is disabled or its secret reset: the token is dead.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GoldClip(Base):
+    """A clip whose emotion is known: a guide example or a qualification-quiz question.
+
+    Gold clips are never handed out for voting, and answers to them are never votes.
+    """
+
+    __tablename__ = "gold_clip"
+    __table_args__ = (CheckConstraint("emotion BETWEEN 1 AND 7", name="emotion"),)
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clip.id", ondelete="RESTRICT"), primary_key=True
+    )
+    emotion: Mapped[int] = mapped_column(Integer)
+    # True: shown in the guide as the example of its emotion; False: a quiz question.
+    example: Mapped[bool] = mapped_column(default=False)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("annotator.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class QuizAttempt(Base):
+    """One sitting of the qualification quiz; ``passed`` is set when its last answer lands."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        CheckConstraint("pass_mark > 0 AND pass_mark <= 1", name="pass_mark"),
+        CheckConstraint("n_questions >= 1", name="n_questions"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    annotator_id: Mapped[int] = mapped_column(
+        ForeignKey("annotator.id", ondelete="RESTRICT"), index=True
+    )
+    pass_mark: Mapped[float] = mapped_column(Float)
+    n_questions: Mapped[int] = mapped_column(Integer)
+    n_correct: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class QuizAnswer(Base):
+    """One question of a quiz attempt (a gold clip) and, once given, the annotator's answer."""
+
+    __tablename__ = "quiz_answer"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position", name="uq_quiz_answer_attempt_position"),
+        UniqueConstraint("attempt_id", "clip_id", name="uq_quiz_answer_attempt_clip"),
+        CheckConstraint("emotion IS NULL OR emotion BETWEEN 1 AND 7", name="emotion"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="RESTRICT"))
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clip.id", ondelete="RESTRICT"))
+    position: Mapped[int] = mapped_column(Integer)
+    emotion: Mapped[int | None] = mapped_column(Integer)
+    correct: Mapped[bool | None] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Screening(Base):
+    """The pre-annotation check of one candidate clip: who holds it, and what they decided."""
+
+    __tablename__ = "screening"
+    __table_args__ = (
+        CheckConstraint(
+            f"decision IS NULL OR {_in('decision', SCREEN_DECISIONS)}", name="decision"
+        ),
+    )
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clip.id", ondelete="RESTRICT"), primary_key=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("annotator.id", ondelete="RESTRICT"))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    claim_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClipQueue(Base):
+    """An accepted clip open for votes, with its number of votes: one row per such clip.
+
+    Kept by triggers on ``clip`` and ``vote`` (:mod:`dfew_build.campaign.triggers`), never by
+    application code; the next-clip rule reads it through the ``(votes, clip_id)`` index, so
+    handing out a clip costs the same whether the campaign holds a hundred clips or twenty
+    thousand.
+    """
+
+    __tablename__ = "clip_queue"
+    __table_args__ = (
+        CheckConstraint("votes >= 0", name="votes"),
+        Index("ix_clip_queue_votes", "votes", "clip_id"),
+    )
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clip.id", ondelete="CASCADE"), primary_key=True
+    )
+    votes: Mapped[int] = mapped_column(Integer)
+
+
+class Lease(Base):
+    """A clip handed to one annotator for voting; open until voted, reported, released or expired.
+
+    One row per (clip, annotator) ever: a clip is never shown to the same annotator twice. The
+    database refuses a lease that would give a clip more open leases plus votes than its
+    ``votes_per_clip`` (trigger ``lease_cap``).
+    """
+
+    __tablename__ = "lease"
+    __table_args__ = (
+        UniqueConstraint("clip_id", "annotator_id", name="uq_lease_clip_annotator"),
+        CheckConstraint("expires_at > issued_at", name="expiry"),
+        CheckConstraint(
+            f"(closed_at IS NULL AND outcome IS NULL) OR "
+            f"(closed_at IS NOT NULL AND {_in('outcome', LEASE_OUTCOMES)})",
+            name="outcome",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clip.id", ondelete="RESTRICT"))
+    annotator_id: Mapped[int] = mapped_column(
+        ForeignKey("annotator.id", ondelete="RESTRICT"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class BrokenReport(Base):
+    """An annotator's report that a clip is broken (no face, wrong content, does not play)."""
+
+    __tablename__ = "broken_report"
+    __table_args__ = (
+        UniqueConstraint("clip_id", "annotator_id", name="uq_broken_report_clip_annotator"),
+        CheckConstraint(
+            f"resolution IS NULL OR {_in('resolution', REPORT_RESOLUTIONS)}", name="resolution"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clip.id", ondelete="RESTRICT"))
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("annotator.id", ondelete="RESTRICT"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,37 @@
+"""Entry script of the annotation app (``streamlit run annotation_app/app.py -- --db URL ...``).
+
+A thin router: read the configuration, open the store (cached per process), check the
+session, register the pages this account may open, run the chosen one.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from annotation_app.config import parse_config, script_arguments
+from annotation_app.context import page_context, show_flash, sign_out
+from annotation_app.navigation import pages_for
+from dfew_build.errors import UserError
+
+
+def main() -> None:
+    """Draw one run of the app."""
+    st.set_page_config(page_title="DFEW annotation", page_icon=":material/theaters:", layout="wide")
+    config = parse_config(script_arguments(__file__), os.environ)
+    try:
+        ctx = page_context(config)
+    except UserError as exc:
+        st.error(f"The annotation store cannot be opened: {exc}")
+        return
+    page = st.navigation(pages_for(ctx))
+    if ctx.actor is not None:
+        with st.sidebar:
+            st.write(f"**{ctx.actor.name}** · {ctx.actor.role}")
+            st.button("Log out", on_click=sign_out, args=(ctx.store,), key="logout")
+    show_flash()
+    page.run()
+
+
+main()

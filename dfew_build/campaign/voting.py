@@ -1,0 +1,223 @@
+"""Casting a vote, reporting a broken clip and an annotator's own progress.
+
+A vote is cast under the lease that handed the clip out: the lease names the clip and proves it
+was shown to this annotator. One transaction checks the session, the lease and the clip's slots,
+inserts the vote and closes the lease; when it returns, the vote is committed. Casting twice
+under the same lease (a double click, a resubmitted page) returns the first vote's receipt
+instead of a second vote, and the database's unique (clip, annotator) constraint backs that up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dfew_build.campaign.accounts import Actor, authenticate, require
+from dfew_build.campaign.assign import Assignment, assign, open_lease_count, vote_count
+from dfew_build.campaign.errors import LeaseLost, NotAllowed
+from dfew_build.campaign.gold import check_emotion
+from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
+from dfew_build.campaign.transactions import writing
+from dfew_build.store.engine import Store
+from dfew_build.store.integrity import explain_integrity_error
+from dfew_build.store.models import BrokenReport, Clip, Lease, StoreSettings, Vote
+
+
+@dataclass(frozen=True)
+class VoteReceipt:
+    """A committed vote: ids, emotion (1..7), seconds from hand-out to vote, and ``already``.
+
+    ``already`` is True when this lease had been voted before (a repeated submission); the
+    receipt then describes that first vote and nothing was written.
+    """
+
+    vote_id: int
+    clip_id: int
+    emotion: int
+    seconds: float | None
+    already: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An annotator's own votes: since the start of the day given, and in all."""
+
+    today: int
+    total: int
+
+
+def submit_vote(
+    store: Store,
+    token: str | None,
+    lease_id: int,
+    emotion: int,
+    now: datetime | None = None,
+) -> VoteReceipt:
+    """Commit the account's vote on the clip of ``lease_id`` and return its receipt.
+
+    Raises SessionInvalid or NotAllowed (not logged in, not qualified, not this account's
+    lease) and LeaseLost when the clip can no longer take the vote: the clip was reported
+    broken, withdrawn, or its lease expired and the slot went to someone else.
+    """
+    emotion, now = check_emotion(emotion), now_utc(now)
+    with writing(store) as session:
+        actor = require(authenticate(session, token, now), qualified=True)
+        return _cast(session, actor, lease_id, emotion, now)
+
+
+def submit_and_next(
+    store: Store,
+    token: str | None,
+    lease_id: int,
+    emotion: int,
+    rules: CampaignRules | None = None,
+    now: datetime | None = None,
+) -> tuple[VoteReceipt, Assignment | None]:
+    """Commit a vote and reserve the next clip in the same transaction; return both.
+
+    What the voting page does on a click: one commit instead of two, and the vote is
+    committed before the next clip can be shown. The next clip is the one
+    :func:`~dfew_build.campaign.assign.next_clip` would give, except that on PostgreSQL it never
+    waits for a clip another transaction holds: None then means "ask ``next_clip``", which
+    does wait (waiting here, while this vote's clip is locked, could deadlock two voters).
+    Raises as :func:`submit_vote` does; then nothing is written.
+    """
+    rules, emotion, now = rules or CampaignRules(), check_emotion(emotion), now_utc(now)
+    with writing(store) as session:
+        actor = require(authenticate(session, token, now), qualified=True)
+        # The vote first, then the next clip without waiting for any clip row: a transaction
+        # then never holds one clip's lock while waiting for another's, so no two deadlock.
+        receipt = _cast(session, actor, lease_id, emotion, now)
+        return receipt, assign(session, actor.id, rules, now, wait=False)
+
+
+# Built once: the statements of every vote.
+_LEASE_ROW = (
+    select(
+        Lease.clip_id,
+        Lease.annotator_id,
+        Lease.issued_at,
+        Lease.expires_at,
+        Lease.closed_at,
+        Lease.outcome,
+        Clip.status,
+    )
+    .join(Clip, Clip.id == Lease.clip_id)
+    .where(Lease.id == bindparam("lease_id"))
+    .with_for_update(of=Lease)  # PostgreSQL: one submission per lease at a time
+)
+_INSERT_VOTE = insert(Vote).returning(Vote.id)
+_CLOSE_LEASE = (
+    update(Lease)
+    .where(Lease.id == bindparam("lease_id"))
+    .values(closed_at=bindparam("now", type_=Lease.closed_at.type), outcome="voted")
+)
+
+
+def _cast(
+    session: Session, actor: Actor, lease_id: int, emotion: int, now: datetime
+) -> VoteReceipt:
+    """Insert the vote under a lease in the caller's transaction (see :func:`submit_vote`)."""
+    connection = session.connection()
+    lease = connection.execute(_LEASE_ROW, {"lease_id": lease_id}).first()
+    if lease is None or lease.annotator_id != actor.id:
+        raise NotAllowed("this clip was not handed to you — take the next clip from the vote page")
+    if lease.outcome == "voted":
+        return _receipt_of_earlier_vote(session, lease.clip_id, actor.id)
+    if lease.closed_at is not None:
+        raise LeaseLost("you already reported this clip or gave it back — here is the next one")
+    if lease.status != "accepted":
+        raise LeaseLost("this clip was withdrawn or completed meanwhile — here is the next one")
+    if as_utc(lease.expires_at) <= now and not _slot_free(session, lease.clip_id, lease_id, now):
+        raise LeaseLost(
+            "your reservation of this clip expired and its last slot went to someone else — "
+            "here is the next one"
+        )
+    seconds = max((now - as_utc(lease.issued_at)).total_seconds(), 0.0)
+    row = {
+        "clip_id": lease.clip_id,
+        "annotator_id": actor.id,
+        "emotion": emotion,
+        "seconds": seconds,
+        "created_at": now,
+    }
+    try:
+        vote_id = connection.execute(_INSERT_VOTE, row).scalar_one()
+    except IntegrityError as exc:
+        raise LeaseLost(f"vote refused: {explain_integrity_error(exc)}") from exc
+    connection.execute(_CLOSE_LEASE, {"lease_id": lease_id, "now": now})
+    return VoteReceipt(vote_id, lease.clip_id, emotion, seconds, already=False)
+
+
+def _slot_free(session: Session, clip_id: int, lease_id: int, now: datetime) -> bool:
+    """Return True when an expired lease's clip still has a slot besides others' open leases."""
+    cap = session.scalar(select(StoreSettings.votes_per_clip).where(StoreSettings.id == 1))
+    used = session.scalar(select(vote_count(clip_id) + open_lease_count(clip_id, now, lease_id)))
+    return used < cap
+
+
+def _receipt_of_earlier_vote(session: Session, clip_id: int, annotator_id: int) -> VoteReceipt:
+    vote = session.scalar(
+        select(Vote).where(Vote.clip_id == clip_id, Vote.annotator_id == annotator_id)
+    )
+    if vote is None:  # the vote was deleted by hand; nothing to repeat
+        raise LeaseLost("this clip's vote is gone from the store — here is the next clip")
+    return VoteReceipt(vote.id, vote.clip_id, vote.emotion, vote.seconds, already=True)
+
+
+def report_broken(
+    store: Store,
+    token: str | None,
+    lease_id: int,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Report the clip of ``lease_id`` as broken and give its slot back; repeating is harmless.
+
+    The clip stays in the pool (an admin decides on reports) but never returns to this
+    annotator. Raises SessionInvalid or NotAllowed as :func:`submit_vote` does.
+    """
+    now = now_utc(now)
+    reason = (reason or "").strip()[:500] or None
+    with writing(store) as session:
+        actor = authenticate(session, token, now)
+        lease = session.get(Lease, lease_id, with_for_update=True)
+        if lease is None or lease.annotator_id != actor.id:
+            raise NotAllowed("this clip was not handed to you — take the next clip first")
+        if lease.outcome == "voted":
+            raise LeaseLost("you already voted on this clip — it cannot be reported now")
+        if lease.closed_at is None:
+            lease.closed_at, lease.outcome = now, "broken"
+        exists = session.scalar(
+            select(BrokenReport.id).where(
+                BrokenReport.clip_id == lease.clip_id, BrokenReport.annotator_id == actor.id
+            )
+        )
+        if exists is None:
+            session.add(
+                BrokenReport(
+                    clip_id=lease.clip_id, annotator_id=actor.id, reason=reason, created_at=now
+                )
+            )
+
+
+def my_progress(
+    store: Store, token: str | None, day_start: datetime, now: datetime | None = None
+) -> Progress:
+    """Return the account's own vote counts since ``day_start`` (an aware datetime) and in all.
+
+    Only the account's own votes are counted: never another annotator's, never a clip's tally.
+    """
+    with store.read() as session:
+        actor = authenticate(session, token, now)
+        today, total = session.execute(
+            select(
+                func.count().filter(Vote.created_at >= as_utc(day_start)),
+                func.count(),
+            ).where(Vote.annotator_id == actor.id)
+        ).one()
+    return Progress(today, total)

@@ -1,0 +1,121 @@
+"""``serve``: start the annotation app (Streamlit) on the store and the clip folder."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from rich.console import Console
+
+from dfew_build.campaign.rules import (
+    DEFAULT_LEASE_MINUTES,
+    DEFAULT_PASS_MARK,
+    DEFAULT_QUIZ_SIZE,
+    CampaignRules,
+)
+from dfew_build.errors import UserError
+from dfew_build.store.engine import open_store
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``serve`` subcommand."""
+    serve = commands.add_parser("serve", help="start the annotation app in the browser")
+    serve.add_argument("--port", type=int, default=8501, help="port to listen on (8501)")
+    serve.add_argument(
+        "--address", help="address to listen on (default: Streamlit's, all interfaces)"
+    )
+    serve.add_argument(
+        "--clips", type=Path, help="folder of the clip files (default: $DFEW_CLIPS or ./clips)"
+    )
+    serve.add_argument(
+        "--pass-mark", type=float, default=DEFAULT_PASS_MARK, help="quiz share to qualify (0.8)"
+    )
+    serve.add_argument(
+        "--quiz-size", type=int, default=DEFAULT_QUIZ_SIZE, help="gold clips per quiz (10)"
+    )
+    serve.add_argument(
+        "--lease-minutes",
+        type=float,
+        default=DEFAULT_LEASE_MINUTES,
+        help="minutes a clip stays reserved for its annotator (10)",
+    )
+    serve.set_defaults(handler=run_serve)
+
+
+def app_script() -> Path:
+    """Return the path of the app's entry script, ``annotation_app/app.py``.
+
+    Found, not imported: the app depends on dfew_build, never the other way round; Streamlit
+    runs the script in its own process.
+    """
+    spec = importlib.util.find_spec("annotation_app")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError("the annotation app is not installed — pip install dfew-build")
+    return Path(spec.submodule_search_locations[0]).resolve() / "app.py"
+
+
+def streamlit_command(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """Return the command line and environment that run the app for ``serve``'s arguments.
+
+    The store URL travels in the environment (``DFEW_DB``), so a password in it does not show
+    in the process list; the rest follows the script after ``--``. Raises UserError for a store
+    that cannot be opened, a missing clip folder, or rules out of range.
+    """
+    rules = CampaignRules(args.pass_mark, args.quiz_size, args.lease_minutes)
+    clip_dir = args.clips or Path(environ.get("DFEW_CLIPS") or "clips")
+    if not clip_dir.is_dir():
+        raise UserError(
+            f"clip folder {clip_dir} does not exist — pass --clips DIR (the folder given to "
+            "`extract --out`) or set DFEW_CLIPS"
+        )
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port {args.port} is not a port number — use 1..65535")
+    open_store(args.url).dispose()  # fails here, with a clear message, rather than in the browser
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_script()),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    if args.address:
+        command += ["--server.address", args.address]
+    command += [
+        "--",
+        "--clips",
+        str(clip_dir.resolve()),
+        "--pass-mark",
+        str(rules.pass_mark),
+        "--quiz-size",
+        str(rules.quiz_size),
+        "--lease-minutes",
+        str(rules.lease_minutes),
+    ]
+    return command, {**environ, "DFEW_DB": args.url}
+
+
+def run_serve(args: argparse.Namespace, console: Console) -> None:
+    """Replace this process by the Streamlit server (so stopping one stops the other)."""
+    command, environ = streamlit_command(args, os.environ)
+    host = args.address or "localhost"
+    console.print(f"annotation app at http://{host}:{args.port} — Ctrl+C stops it")
+    sys.stdout.flush()
+    os.execve(sys.executable, command, environ)

@@ -1,0 +1,172 @@
+"""End to end in a real headless Chromium: log in, pass the quiz, vote with a key, check the store.
+
+The test starts the real app with ``dfew-build serve`` on a free localhost port and drives
+Debian's Chromium through Playwright's Python client (no browser download). It skips when
+Chromium or Playwright is missing, except in CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dfew_build.store.engine import open_store
+from dfew_build.store.models import Annotator, Clip, GoldClip, Lease, QuizAnswer, Vote
+from tests.app_fixtures import Campaign, cut_clips, seed_campaign
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT_S = 60
+
+
+def _chromium() -> str:
+    """Return Chromium's path, or skip (fail in CI) when it or Playwright is missing."""
+    path = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None:
+        reason = "needs Debian's chromium and Playwright's Python client (pip install playwright)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} — .ci/run must install them")
+        pytest.skip(reason)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tuple[Campaign, str]]:
+    """A seeded campaign served by ``dfew-build serve``; yields it and the app's address."""
+    clips = cut_clips(sample_videos / "carphone_pristine.mp4", tmp_path / "clips", 20)
+    campaign = seed_campaign(sqlite_url, clips[0].parent, clips, people={"ann": "annotator"})
+    campaign.store.dispose()
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from dfew_build.cli import main; sys.exit(main())",
+        "--db",
+        sqlite_url,
+        "serve",
+        "--port",
+        str(port),
+        "--address",
+        "127.0.0.1",
+        "--clips",
+        str(campaign.clip_dir),
+    ]
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the app did not start: {(tmp_path / 'server.log').read_text()}")
+        time.sleep(0.2)
+    campaign.process = process
+    yield campaign, url
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=30)
+    log.close()
+
+
+def _question(campaign: Campaign) -> tuple[str, int]:
+    """Return the button key prefix of the quiz question due now and its known emotion."""
+    with campaign.store.read() as session:
+        answer = session.scalars(
+            select(QuizAnswer).where(QuizAnswer.emotion.is_(None)).order_by(QuizAnswer.id)
+        ).first()
+        emotion = session.get(GoldClip, answer.clip_id).emotion
+        return f"quiz-{answer.attempt_id}-{answer.position}", emotion
+
+
+def _open_lease(campaign: Campaign) -> int:
+    """Return the id of the lease of the clip on the voting page."""
+    with campaign.store.read() as session:
+        return session.scalar(select(Lease.id).where(Lease.closed_at.is_(None)))
+
+
+def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.get_by_label("Name").fill("ann")
+            page.get_by_label("Secret").fill(campaign.secrets["ann"])
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("button", name="Take the quiz").click()
+            page.get_by_role("button", name="Start the quiz").click()
+            for position in range(1, 8):
+                page.get_by_text(f"Question {position} of 7").wait_for()
+                key, emotion = _question(campaign)
+                # Streamlit marks a keyed widget with the class st-key-KEY: wait for this
+                # question's own buttons, not the previous question's fading ones.
+                page.locator(f".st-key-{key}-7").wait_for()
+                page.keyboard.press(str(emotion))
+            page.get_by_text("Passed with 7 of 7").wait_for()
+            page.get_by_role("button", name="Start voting").click()
+            page.get_by_role("heading", name="Vote").wait_for()
+            page.locator("video").wait_for()
+            page.locator(f".st-key-vote-{_open_lease(campaign)}-4").wait_for()
+            page.screenshot(path=str(tmp_path / "voting-page.png"), full_page=True)
+            page.keyboard.press("4")
+            page.get_by_text("Saved: Angry.").wait_for()
+            page.get_by_text("Your votes today: 1").wait_for()
+        finally:
+            browser.close()
+    assert (tmp_path / "voting-page.png").stat().st_size > 10_000
+
+    # The acknowledged vote survives the server being killed outright.
+    campaign.process.send_signal(signal.SIGKILL)
+    campaign.process.wait(timeout=30)
+    store = open_store(campaign.url)
+    with store.read() as session:
+        votes = session.execute(
+            select(Annotator.name, Clip.name, Vote.emotion).join(Annotator).join(Clip)
+        ).all()
+        outcomes = session.scalars(select(Lease.outcome).order_by(Lease.id)).all()
+    assert len(votes) == 1
+    name, clip, emotion = votes[0]
+    assert (name, emotion) == ("ann", 4) and clip.startswith("clip")
+    assert outcomes[0] == "voted"
