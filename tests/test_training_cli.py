@@ -1,0 +1,127 @@
+"""dfew-train in-process: bad input gives one line and status 2; models, train and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.cli import main, parse_train
+from training.splits import split_file
+from training.synthetic import SyntheticDataset, write_synthetic_dataset
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> SyntheticDataset:
+    return write_synthetic_dataset(tmp_path_factory.mktemp("cli"), count=35, frames=4, size=16)
+
+
+def _train_args(dataset: SyntheticDataset, out: Path, *extra: str) -> list[str]:
+    return [
+        "--data",
+        str(dataset.data),
+        "--splits",
+        str(dataset.splits),
+        "--out",
+        str(out),
+        "--model",
+        "resnet18_lstm",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--workers",
+        "0",
+        "--device",
+        "cpu",
+        "--no-tsne",
+        "--no-progress",
+        *extra,
+    ]
+
+
+def _fails(argv: list[str], capsys: pytest.CaptureFixture[str], expected: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and " — " in err, err
+    assert expected in err, err
+    assert "Traceback" not in err
+
+
+def test_unknown_model(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
+    _fails(_train_args(dataset, tmp_path, "--model", "c4d"), capsys, "unknown model 'c4d'")
+    _fails(["models", "--names", "c4d"], capsys, "choose one of c3d")
+
+
+def test_fold_outside_range(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
+    _fails(_train_args(dataset, tmp_path, "--fold", "6"), capsys, "fold '6' is outside 1..5")
+    _fails(_train_args(dataset, tmp_path, "--fold", "0"), capsys, "outside 1..5")
+
+
+def test_missing_fold_files(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
+    export = tmp_path / "export"
+    (export / "EmoLabel_DataSplit" / "train(single-labeled)").mkdir(parents=True)
+    _fails(_train_args(dataset, tmp_path, "--splits", str(export)), capsys, "missing split file")
+    _fails(
+        _train_args(dataset, tmp_path, "--splits", str(tmp_path / "nowhere")),
+        capsys,
+        "no EmoLabel_DataSplit folder",
+    )
+
+
+def test_shards_with_the_wrong_shape(tmp_path: Path, capsys) -> None:
+    broken = write_synthetic_dataset(tmp_path / "broken", count=35, frames=4, size=16)
+    np.save(broken.data / "shard-00000.npy", np.zeros((35, 4, 8, 8, 3), np.uint8))
+    _fails(_train_args(broken, tmp_path), capsys, "expected uint8 (n, 4, 16, 16, 3)")
+
+
+def test_argument_mistakes_are_one_line(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
+    _fails(["--model", "c3d"], capsys, "the following arguments are required: --data, --splits")
+    _fails(_train_args(dataset, tmp_path, "--lambda", "1,x"), capsys, "--lambda takes numbers")
+    _fails(_train_args(dataset, tmp_path, "--epochs", "0"), capsys, "--epochs 0 is not allowed")
+    _fails(_train_args(dataset, tmp_path, "--device", "tpu"), capsys, "--device tpu")
+    _fails(["report", str(tmp_path / "empty")], capsys, "is not a folder")
+
+
+def test_parse_train_expands_lists(dataset: SyntheticDataset, tmp_path: Path) -> None:
+    sweep = parse_train(
+        _train_args(
+            dataset,
+            tmp_path,
+            "--fold",
+            "all",
+            "--loss",
+            "ec-stfl",
+            "--lambda",
+            "1,3,5,10",
+            "--batch-size",
+            "8,16",
+        )
+    )
+    assert sweep.base.folds == (1, 2, 3, 4, 5)
+    assert sweep.lambdas == (1.0, 3.0, 5.0, 10.0) and sweep.batch_sizes == (8, 16)
+
+
+def test_train_then_report(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
+    main(
+        ["train", *_train_args(dataset, tmp_path / "runs", "--loss", "ec-stfl", "--lambda", "1,10")]
+    )
+    main(_train_args(dataset, tmp_path / "runs"))
+    capsys.readouterr()
+    csv_path = tmp_path / "table.csv"
+    main(["report", str(tmp_path / "runs"), "--csv", str(csv_path)])
+    out = capsys.readouterr().out
+    assert "softmax + EC-STFL (λ=1)" in out and "softmax + EC-STFL (λ=10)" in out
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("model,loss,batch,folds,Happy,Sad,Neutral,Angry,Surprise,Disgust")
+    assert len(lines) == 4
+    assert split_file(dataset.splits, "test", 1).exists()
+
+
+def test_models_table(capsys) -> None:
+    main(["models", "--names", "resnet18_lstm,i3d", "--size", "32", "--frames", "8"])
+    out = capsys.readouterr().out
+    assert "resnet18_lstm" in out and "i3d" in out and "forward GFLOPs" in out

@@ -1,0 +1,184 @@
+"""The training engine: resume, fine-tuning init, pooled folds, sweeps, the device transform."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from training.checkpoint import init_from_checkpoint, load_checkpoint
+from training.config import SweepConfig, TrainConfig
+from training.data import ClipTransform
+from training.errors import CheckpointError, ConfigError, RunFolderError
+from training.experiment import expand_sweep, run_experiment
+from training.models import build_model
+from training.synthetic import SyntheticDataset, write_splits, write_synthetic_dataset
+
+MODEL = "resnet18_lstm"  # the cheapest model on tiny clips
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> SyntheticDataset:
+    return write_synthetic_dataset(
+        tmp_path_factory.mktemp("synthetic"), count=35, frames=4, size=16
+    )
+
+
+def _config(dataset: SyntheticDataset, out: Path, **changes: object) -> TrainConfig:
+    base = TrainConfig(
+        data=dataset.data,
+        splits=dataset.splits,
+        model=MODEL,
+        epochs=2,
+        batch_size=8,
+        lr=0.05,
+        workers=0,
+        device="cpu",
+        out=out,
+        tsne=False,
+        progress=False,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def _metrics(run: Path) -> list[dict[str, str]]:
+    with open(run / "metrics.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_resume_continues_with_the_same_state(dataset: SyntheticDataset, tmp_path: Path) -> None:
+    straight = run_experiment(_config(dataset, tmp_path / "a", loss="center")) / "fold1"
+    first = run_experiment(_config(dataset, tmp_path / "b", loss="center", epochs=1)) / "fold1"
+    after_one = load_checkpoint(first)
+    assert after_one["epoch"] == 1 and "centers" in str(after_one["criterion"].keys())
+    with pytest.raises(RunFolderError, match="already holds a run"):
+        run_experiment(_config(dataset, tmp_path / "b", loss="center"))
+    resumed = run_experiment(_config(dataset, tmp_path / "b", loss="center", resume=True))
+    resumed = resumed / "fold1"
+
+    assert [row["epoch"] for row in _metrics(resumed)] == ["1", "2"]
+    assert _metrics(resumed)[1]["train_loss"] == _metrics(straight)[1]["train_loss"]
+    a, b = load_checkpoint(straight), load_checkpoint(resumed)
+    assert a["epoch"] == b["epoch"] == 2
+    for key, value in a["model"].items():
+        torch.testing.assert_close(b["model"][key], value, rtol=0, atol=0)
+    torch.testing.assert_close(b["criterion"], a["criterion"], rtol=0, atol=0)
+    momentum_a = [s["momentum_buffer"] for s in a["optimizer"]["state"].values()]
+    momentum_b = [s["momentum_buffer"] for s in b["optimizer"]["state"].values()]
+    torch.testing.assert_close(momentum_b, momentum_a, rtol=0, atol=0)
+    assert a["scheduler"] == b["scheduler"]
+
+    with pytest.raises(CheckpointError, match="other settings"):
+        run_experiment(
+            _config(
+                dataset,
+                tmp_path / "b",
+                loss="center",
+                batch_size=4,
+                name=resumed.parent.name,
+                resume=True,
+                epochs=3,
+            )
+        )
+
+
+def test_init_reinitialises_a_classifier_of_another_size(
+    dataset: SyntheticDataset, tmp_path: Path
+) -> None:
+    run = run_experiment(_config(dataset, tmp_path, epochs=1)) / "fold1"
+    source = load_checkpoint(run)["model"]
+    model = build_model(MODEL, num_classes=5)
+    skipped = init_from_checkpoint(model, run)
+    assert skipped == ["classifier.weight", "classifier.bias"]
+    assert model.classifier.weight.shape == (5, model.feature_dim)
+    torch.testing.assert_close(
+        model.state_dict()["backbone.lstm.weight_hh_l0"], source["backbone.lstm.weight_hh_l0"]
+    )
+    with pytest.raises(CheckpointError, match="does not fit"):
+        init_from_checkpoint(build_model("r3d18"), run)
+    # Through the engine: fine-tune from the run (same classes, so nothing is reset).
+    tuned = run_experiment(_config(dataset, tmp_path, epochs=1, init=run, name="tuned"))
+    assert (tuned / "fold1" / "results.json").exists()
+
+
+def test_several_folds_are_pooled(dataset: SyntheticDataset, tmp_path: Path) -> None:
+    config = _config(dataset, tmp_path, folds=(1, 2), epochs=1, loss="ec-stfl", tsne=True)
+    experiment = run_experiment(config)
+    pooled = json.loads((experiment / "results.json").read_text())
+    per_fold = [json.loads((experiment / f"fold{k}" / "results.json").read_text()) for k in (1, 2)]
+    assert pooled["pooled"] and pooled["folds"] == [1, 2]
+    assert pooled["count"] == sum(r["count"] for r in per_fold) == 14
+    confusion = np.array(per_fold[0]["confusion"]) + np.array(per_fold[1]["confusion"])
+    assert pooled["confusion"] == confusion.tolist()
+    with open(experiment / "predictions.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    expected = {c for c, f in zip(dataset.clips, dataset.folds, strict=True) if f in (1, 2)}
+    assert {row["clip"] for row in rows} == expected and len(rows) == 14
+    for name in (
+        "confusion.csv",
+        "confusion.png",
+        "fold1/tsne.png",
+        "fold2/metrics.csv",
+        "fold2/config.json",
+        "fold2/checkpoint.pt",
+    ):
+        assert (experiment / name).exists(), name
+
+
+def test_sweeps_expand_into_named_runs(dataset: SyntheticDataset, tmp_path: Path) -> None:
+    base = _config(dataset, tmp_path, loss="ec-stfl", name="sens")
+    configs = expand_sweep(SweepConfig(base, lambdas=(1.0, 10.0), batch_sizes=(8, 16)))
+    assert [(c.lam, c.batch_size) for c in configs] == [(1, 8), (1, 16), (10, 8), (10, 16)]
+    assert len({c.experiment_name() for c in configs}) == 4
+    assert expand_sweep(SweepConfig(base)) == [base]
+    with pytest.raises(ConfigError, match="needs --loss ec-stfl"):
+        expand_sweep(SweepConfig(dataclasses.replace(base, loss="ce"), lambdas=(1.0, 3.0)))
+
+
+def test_limit_clips_and_missing_shards(
+    dataset: SyntheticDataset, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(dataset, tmp_path, epochs=1, limit_clips=5)
+    run = run_experiment(config) / "fold1"
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["train_clips"] == 5 and saved["test_clips"] == 5
+
+    # A split clip without a shard row (no face found in preprocessing) is skipped and counted.
+    splits = tmp_path / "export"
+    write_splits(splits, [*dataset.clips, "99999"], [*dataset.labels, 1], [*dataset.folds, 1])
+    run = run_experiment(_config(dataset, tmp_path, epochs=1, splits=splits, name="gap"))
+    assert json.loads((run / "fold1" / "config.json").read_text())["test_clips"] == 7
+    assert "1 split clip(s) have no shard" in capsys.readouterr().out
+    write_splits(splits, ["88888", "99999"], [1, 2], [1, 2])
+    with pytest.raises(ConfigError, match="none of the 1 train clips of fold 1"):
+        run_experiment(_config(dataset, tmp_path, epochs=1, splits=splits, name="none"))
+
+
+def test_transform_normalises_augments_and_sets_the_layout() -> None:
+    clips = torch.randint(0, 256, (3, 4, 16, 16, 3), dtype=torch.uint8)
+    plain = ClipTransform(channels_last=True)(clips, train=False)
+    assert plain.shape == (3, 3, 4, 16, 16) and plain.dtype == torch.float32
+    assert plain.is_contiguous(memory_format=torch.channels_last_3d)
+    mean, std = torch.tensor(ClipTransform.mean), torch.tensor(ClipTransform.std)
+    expected = (clips.float() / 255 - mean) / std
+    torch.testing.assert_close(plain, expected.permute(0, 4, 1, 2, 3))
+
+    flip_only = ClipTransform(min_crop=1.0, flip=True)
+    generator = torch.Generator().manual_seed(0)
+    flipped_any = False
+    for _ in range(4):
+        out = flip_only(clips, train=True, generator=generator)
+        assert out.is_contiguous()
+        for k in range(3):
+            same = torch.allclose(out[k], plain[k], atol=1e-4)
+            mirrored = torch.allclose(out[k], plain[k].flip(-1), atol=1e-4)
+            assert same or mirrored
+            flipped_any |= mirrored and not same
+    assert flipped_any
+    cropped = ClipTransform(min_crop=0.5)(clips, train=True, generator=generator)
+    assert cropped.shape == plain.shape and torch.isfinite(cropped).all()
