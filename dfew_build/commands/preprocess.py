@@ -1,0 +1,80 @@
+"""``preprocess``: aligned 16-frame face tensors in shards, ready for ``dfew-train``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from dfew_build.extract.tools import cpu_count
+from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
+
+# OpenCV, PyAV and the preprocessing modules load only when the command runs.
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``preprocess`` subcommand."""
+    parser = commands.add_parser(
+        "preprocess", help="detect, align and resample faces of labelled clips into shards"
+    )
+    parser.add_argument(
+        "--labels", type=Path, required=True, metavar="EXPORT_DIR", help="label export folder"
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DATA_DIR", help="shard folder")
+    parser.add_argument(
+        "--clips",
+        type=Path,
+        metavar="DIR",
+        help="folder of clip files named <clip>.mp4 … (default: the files the store records)",
+    )
+    parser.add_argument("--frames", type=int, default=16, help="frames per clip [16]")
+    parser.add_argument("--size", type=int, default=112, help="aligned face side, pixels [112]")
+    parser.add_argument(
+        "--detector",
+        default=DEFAULT_DETECTOR,
+        help=f"face detector, one of: {', '.join(available_detectors())} [{DEFAULT_DETECTOR}]",
+    )
+    parser.add_argument(
+        "--detect-width",
+        type=int,
+        default=640,
+        help="frames are shrunk to this width (pixels) for detection; alignment uses the full "
+        "frame [640]",
+    )
+    parser.add_argument(
+        "--min-face-ratio",
+        type=float,
+        default=0.5,
+        help="drop a clip when fewer of its frames show the face [0.5]",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=cpu_count(), help="clips at once (default: CPU count)"
+    )
+    parser.add_argument(
+        "--jpeg", action="store_true", help="also write DATA_DIR/jpeg/<clip>/<clip>_00001.jpg …"
+    )
+    parser.set_defaults(handler=run_preprocess)
+
+
+def run_preprocess(args: argparse.Namespace, console: Console) -> None:
+    """Run the preprocessing and print the summary line and where the outputs went."""
+    from dfew_build.preprocess.run import PreprocessConfig, preprocess
+
+    config = PreprocessConfig(
+        labels_dir=args.labels,
+        out_dir=args.out,
+        clips_dir=args.clips,
+        frames=args.frames,
+        size=args.size,
+        detector=args.detector,
+        detect_width=args.detect_width,
+        min_face_ratio=args.min_face_ratio,
+        workers=args.workers,
+        jpeg=args.jpeg,
+    )
+    summary = preprocess(config, args.url, console)
+    console.print(summary.line(), highlight=False)
+    console.print(f"report: {summary.report}", highlight=False)
+    if summary.sheet is not None:
+        console.print(f"contact sheet: {summary.sheet}", highlight=False)
