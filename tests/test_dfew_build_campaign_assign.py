@@ -284,6 +284,28 @@ def test_a_click_commits_the_vote_and_reserves_the_next_clip_at_once(store_url: 
         assert session.scalar(select(func.count()).select_from(Lease)) == 2
 
 
+def test_a_click_in_one_tab_resumes_the_clip_held_in_another(store_url: str) -> None:
+    """Rule 1 holds after a vote too: a second open lease of the voter comes back first."""
+    store = init_store(store_url)
+    clips = add_clips(store, ["a", "b", "c"])
+    token = quick_people(store, ["ann"])["ann"]
+    shown = next_clip(store, token, now=NOW)
+    other = next(name for name in ("a", "b", "c") if name != shown.clip_name)
+    with store.write() as session:  # a second tab holding another clip (a race of two tabs)
+        session.execute(
+            insert(Lease).values(
+                clip_id=clips[other],
+                annotator_id=_ids(store, ["ann"])["ann"],
+                issued_at=NOW,
+                expires_at=NOW + timedelta(minutes=10),
+            )
+        )
+    _, following = submit_and_next(store, token, shown.lease_id, 3, now=NOW)
+    assert following.clip_name == other
+    _, last = submit_and_next(store, token, following.lease_id, 3, now=NOW)
+    assert last.clip_name not in (shown.clip_name, other)
+
+
 def test_the_clip_queue_follows_clips_and_votes(store_url: str) -> None:
     """The triggers keep clip_queue equal to the accepted clips and their vote counts."""
     store = init_store(store_url, votes_per_clip=2)

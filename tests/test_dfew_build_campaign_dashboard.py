@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import update
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_kappa
 
 from dfew_build.campaign import admin, dashboard, gold
@@ -14,6 +15,7 @@ from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.rules import now_utc
 from dfew_build.campaign.voting import report_broken, submit_vote
 from dfew_build.store.engine import init_store
+from dfew_build.store.models import Clip
 from tests.app_fixtures import add_clips, quick_people
 
 DAY1 = datetime(2024, 5, 1, 9, tzinfo=UTC)
@@ -65,6 +67,25 @@ def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None
     tally = dashboard.rare_expression_tally(votes, n_raters=4, threshold=2)
     assert tally.loc["scene", ["labelled", "disgust", "fear", "rare"]].tolist() == [2, 1, 1, 2]
     assert "manual" not in tally.index  # its only clip has no single label
+    assert tally["suggested_rare"].sum() == 0 and tally["confirmed"].sum() == 0
+    # Suggested emotions (add-clip --emotion) feed the tally: c1 was suggested as Disgust and
+    # the votes agree, c2 as Disgust but the votes say Fear; c9 has no votes yet.
+    suggestions = pd.DataFrame(
+        {
+            "clip": ["c1", "c2", "c3", "c9"],
+            "extractor": ["scene", "scene", "manual", "lab"],
+            "suggested": [6, 6, 1, 7],
+        }
+    )
+    tally = dashboard.rare_expression_tally(votes, n_raters=4, threshold=2, suggestions=suggestions)
+    assert tally.loc["scene", ["labelled", "rare", "suggested_rare", "confirmed"]].tolist() == [
+        2,
+        2,
+        2,
+        1,
+    ]
+    assert tally.loc["lab", ["labelled", "suggested_rare", "confirmed"]].tolist() == [0, 1, 0]
+    assert "manual" not in tally.index  # Happy is no rare expression
     emotions = dashboard.emotion_distribution(votes, n_raters=4, threshold=2)
     assert emotions["votes"].sum() == 12 and emotions.loc["Fear", "votes"] == 4
     assert emotions["single_labels"].tolist() == [0, 0, 0, 0, 0, 1, 1]
@@ -93,6 +114,8 @@ def test_the_dashboard_reads_a_live_store(store_url: str) -> None:
     store = init_store(store_url, votes_per_clip=2)
     add_clips(store, ["w1", "w2", "w3"], extractor="scene")
     add_clips(store, ["cand"], status="candidate")
+    with store.write() as session:  # the extractor suggested Fear for its clips
+        session.execute(update(Clip).where(Clip.extractor == "scene").values(suggested_emotion=7))
     add_clips(store, ["g1"])
     with store.write() as session:
         gold.add_gold(session, "g1", 6)
@@ -114,5 +137,6 @@ def test_the_dashboard_reads_a_live_store(store_url: str) -> None:
     assert board.per_day.sum() == 2 and board.complete_clips == 1
     assert board.annotators.loc["a", "today"] == 1
     assert board.rare.loc["scene", "fear"] == 1 and board.threshold == 1
+    assert board.rare.loc["scene", ["suggested_rare", "confirmed"]].tolist() == [3, 1]
     assert board.reports[["reporter", "reason"]].values.tolist() == [["a", "black"]]
     assert board.kappa is None  # one unanimous clip: kappa is undefined, not a crash

@@ -17,7 +17,7 @@ from dfew_build.extract.probe import probe_movie
 from dfew_build.extract.synthetic import build_movie, sample_shots
 from dfew_build.extract.tools import ffmpeg_exe
 from dfew_build.store.engine import open_store
-from dfew_build.store.models import Clip
+from dfew_build.store.models import Clip, Movie
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -134,6 +134,7 @@ def test_add_clip_cuts_whole_frames_and_records_the_extractor(
     [
         (["--start", "3", "--end", "2"], "must come after"),
         (["--start", "99", "--end", "100"], "past the movie's end"),
+        (["--start", "1", "--end", "100"], "past the movie's end"),
         (["--start", "1", "--end", "2", "--emotion", "bored"], "not a DFEW emotion"),
     ],
 )
@@ -152,6 +153,11 @@ def test_add_clip_refuses_impossible_spans(
         str(tmp_path / "clips"),
     )
     assert status == 2 and words in err and len(err.strip().splitlines()) == 1
+    clips = tmp_path / "clips"
+    assert not clips.exists() or not any(clips.iterdir())  # no clip file left behind
+    with open_store(sqlite_url).read() as session:  # nor any row: the store is untouched
+        assert session.scalars(select(Clip)).all() == []
+        assert session.scalars(select(Movie)).all() == []
 
 
 def test_import_clips_finds_where_each_clip_came_from(
@@ -225,3 +231,27 @@ def test_import_clips_finds_where_each_clip_came_from(
     status, stdout, err = run(capsys, *args)  # again: nothing new, each refusal named
     assert status == 2 and stdout.count("already imported") == 3
     assert err.strip() == "error: 3 clips were not imported (reasons above)"
+
+
+@pytest.mark.parametrize(
+    ("folder", "words"), [("missing", "is not a folder"), ("empty", "no clip files in")]
+)
+def test_import_clips_refuses_a_missing_or_empty_folder(
+    sample_movie: Path, tmp_path: Path, sqlite_url: str, capsys, folder, words
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert run(capsys, "--db", sqlite_url, "init")[0] == 0
+    status, _, err = run(
+        capsys,
+        "--db",
+        sqlite_url,
+        "import-clips",
+        str(tmp_path / folder),
+        "--movie",
+        str(sample_movie),
+        "--out",
+        str(tmp_path / "clips"),
+    )
+    assert status == 2 and words in err and len(err.strip().splitlines()) == 1
+    with open_store(sqlite_url).read() as session:
+        assert session.scalars(select(Movie)).all() == []

@@ -33,12 +33,22 @@ def render(ctx: PageContext) -> None:
         st.dataframe(board.emotions, column_config={"vote_share": _share("vote share")})
     with right:
         st.subheader("Rare expressions per extractor")
-        st.caption(f"Single-labelled clips (more than {board.threshold} votes) of Disgust or Fear.")
+        st.caption(
+            f"Single-labelled clips (more than {board.threshold} votes) of Disgust or Fear; "
+            "clips the extractor suggested as one of them, and how many the votes confirmed."
+        )
         if board.rare.empty:
-            st.caption("No complete clips yet.")
+            st.caption("No complete clips or suggestions yet.")
         else:
             st.bar_chart(board.rare[["disgust", "fear"]], stack=True)
-            st.dataframe(board.rare, column_config={"rare_share": _share("rare share")})
+            st.dataframe(
+                board.rare,
+                column_config={
+                    "rare_share": _share("rare share"),
+                    "suggested_rare": "suggested Disgust/Fear",
+                    "confirmed": "confirmed by the votes",
+                },
+            )
     _reports(ctx, board.reports)
 
 

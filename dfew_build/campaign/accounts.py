@@ -240,17 +240,18 @@ def logout(store: Store, token: str | None, now: datetime | None = None) -> None
         )
 
 
-# Built once: this statement starts every action a browser triggers.
+# What every action a browser triggers checks first: the account behind a token digest.
+SESSION_COLUMNS = (
+    Annotator.id,
+    Annotator.name,
+    Annotator.role,
+    Annotator.qualification,
+    Annotator.active,
+    LoginSession.expires_at,
+    LoginSession.ended_at,
+)
 _SESSION_ROW = (
-    select(
-        Annotator.id,
-        Annotator.name,
-        Annotator.role,
-        Annotator.qualification,
-        Annotator.active,
-        LoginSession.expires_at,
-        LoginSession.ended_at,
-    )
+    select(*SESSION_COLUMNS)
     .join(LoginSession, LoginSession.annotator_id == Annotator.id)
     .where(LoginSession.token_hash == bindparam("digest"))
 )
@@ -265,6 +266,14 @@ def authenticate(session: Session, token: str | None, now: datetime | None = Non
     if not token:
         raise SessionInvalid("you are not logged in — log in first")
     row = session.connection().execute(_SESSION_ROW, {"digest": token_digest(token)}).first()
+    return actor_of(row, now)
+
+
+def actor_of(row, now: datetime | None = None) -> Actor:
+    """Return the account of a row holding :data:`SESSION_COLUMNS` (None: no such session).
+
+    Raises SessionInvalid as :func:`authenticate` does, for the session described by ``row``.
+    """
     if row is None or row.ended_at is not None:
         raise SessionInvalid("your session has ended — log in again")
     if as_utc(row.expires_at) <= now_utc(now):

@@ -64,6 +64,7 @@ def dashboard(
         gold = figures.load_gold_answers(session)
         states = figures.clip_states(session)
         reports = figures.load_reports(session)
+        suggestions = figures.load_suggestions(session)
     threshold = default_threshold(n_raters) if threshold is None else threshold
     kappa, complete = figures.kappa_so_far(votes, n_raters)
     return Dashboard(
@@ -76,7 +77,7 @@ def dashboard(
         complete_clips=complete,
         emotions=figures.emotion_distribution(votes, n_raters, threshold),
         reports=reports,
-        rare=figures.rare_expression_tally(votes, n_raters, threshold),
+        rare=figures.rare_expression_tally(votes, n_raters, threshold, suggestions),
     )
 
 

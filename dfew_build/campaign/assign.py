@@ -95,14 +95,16 @@ def assign(
     rules: CampaignRules,
     now: datetime,
     wait: bool = True,
+    resume: bool = True,
 ) -> Assignment | None:
     """Apply the next-clip rule for ``annotator_id`` in the caller's write transaction.
 
     Returns the assignment (a resumed or a new lease), or None when no clip is available.
     ``wait=False`` (PostgreSQL only) never waits for a clip row another transaction holds, so
-    None may then also mean "all remaining clips are busy this instant".
+    None may then also mean "all remaining clips are busy this instant". ``resume=False``
+    skips rule 1, for a caller that already knows the annotator holds no open lease.
     """
-    resumed = _resume(session, annotator_id, rules, now)
+    resumed = _resume(session, annotator_id, rules, now) if resume else None
     if resumed is not None:
         return resumed
     postgres = session.get_bind().dialect.name == "postgresql"

@@ -62,6 +62,19 @@ def load_votes(session: Session) -> pd.DataFrame:
     return frame
 
 
+def load_suggestions(session: Session) -> pd.DataFrame:
+    """Return the clips, not rejected, whose extractor suggested an emotion: clip (name),
+    extractor (its name, else the clip's source) and suggested (1..7)."""
+    query = select(
+        Clip.name.label("clip"),
+        func.coalesce(Clip.extractor, Clip.source).label("extractor"),
+        Clip.suggested_emotion.label("suggested"),
+    ).where(Clip.suggested_emotion.is_not(None), Clip.status != "rejected")
+    frame = pd.DataFrame(session.execute(query).all(), columns=["clip", "extractor", "suggested"])
+    frame["suggested"] = frame["suggested"].astype("int64")
+    return frame
+
+
 def load_gold_answers(session: Session) -> pd.DataFrame:
     """Return every quiz answer given: annotator (name), correct (bool), attempt id, passed."""
     query = (
@@ -228,20 +241,28 @@ def emotion_distribution(votes: pd.DataFrame, n_raters: int, threshold: int) -> 
     )
 
 
-def rare_expression_tally(votes: pd.DataFrame, n_raters: int, threshold: int) -> pd.DataFrame:
+def rare_expression_tally(
+    votes: pd.DataFrame,
+    n_raters: int,
+    threshold: int,
+    suggestions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Return, per extractor, single-labelled clips and those labelled Disgust or Fear.
 
-    Columns: labelled, disgust, fear, rare (disgust + fear), rare_share (0..1). Clips without
-    an extractor are grouped under their source (manual, imported).
+    Columns (clip counts, except the share): labelled, disgust, fear, rare (disgust + fear),
+    rare_share (0..1, NaN before any label), suggested_rare (clips the extractor suggested as
+    Disgust or Fear, from ``suggestions`` as :func:`load_suggestions` returns) and confirmed
+    (those whose single label is the suggested emotion). Clips without an extractor are
+    grouped under their source (manual, imported).
     """
-    columns = ["labelled", "disgust", "fear", "rare", "rare_share"]
+    columns = ["labelled", "disgust", "fear", "rare", "rare_share", "suggested_rare", "confirmed"]
+    labels = pd.Series(dtype="int64")
     counts = complete_counts(votes, n_raters)
-    if counts.empty:
-        return pd.DataFrame(columns=columns, index=pd.Index([], name="extractor"))
-    labels = single_labels(counts, threshold, n_raters)
+    if not counts.empty:
+        labels = single_labels(counts, threshold, n_raters)
+        labels = labels[labels > 0]
     extractor = votes.drop_duplicates("clip").set_index("clip")["extractor"].fillna("unknown")
     frame = pd.DataFrame({"label": labels, "extractor": extractor.reindex(labels.index)})
-    frame = frame[frame["label"] > 0]
     grouped = frame.groupby("extractor")["label"]
     table = pd.DataFrame(
         {
@@ -250,6 +271,16 @@ def rare_expression_tally(votes: pd.DataFrame, n_raters: int, threshold: int) ->
             "fear": grouped.agg(lambda s: int((s == RARE_EMOTIONS[1]).sum())),
         }
     )
+    if suggestions is not None:
+        rare = suggestions[suggestions["suggested"].isin(RARE_EMOTIONS)]
+        confirmed = labels.reindex(rare["clip"]).to_numpy() == rare["suggested"].to_numpy()
+        by_extractor = rare.assign(confirmed=confirmed).groupby("extractor")["confirmed"]
+        suggested = pd.DataFrame(
+            {"suggested_rare": by_extractor.size(), "confirmed": by_extractor.sum()}
+        )
+        table = table.join(suggested, how="outer")
+    table = table.reindex(columns=columns[:3] + columns[5:]).fillna(0).astype("int64")
     table["rare"] = table["disgust"] + table["fear"]
-    table["rare_share"] = table["rare"] / table["labelled"]
-    return table.sort_values(["rare", "labelled"], ascending=False)
+    table["rare_share"] = table["rare"] / table["labelled"].where(table["labelled"] > 0)
+    table.index.name = "extractor"
+    return table[columns].sort_values(["rare", "suggested_rare", "labelled"], ascending=False)

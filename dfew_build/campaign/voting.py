@@ -12,19 +12,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from dfew_build.campaign.accounts import Actor, authenticate, require
+from dfew_build.campaign.accounts import (
+    SESSION_COLUMNS,
+    Actor,
+    actor_of,
+    authenticate,
+    require,
+)
 from dfew_build.campaign.assign import Assignment, assign, open_lease_count, vote_count
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
 from dfew_build.campaign.gold import check_emotion
+from dfew_build.campaign.hashing import token_digest
 from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
 from dfew_build.campaign.transactions import writing
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
-from dfew_build.store.models import BrokenReport, Clip, Lease, StoreSettings, Vote
+from dfew_build.store.models import (
+    Annotator,
+    BrokenReport,
+    Clip,
+    Lease,
+    LoginSession,
+    StoreSettings,
+    Vote,
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +80,8 @@ def submit_vote(
     """
     emotion, now = check_emotion(emotion), now_utc(now)
     with writing(store) as session:
-        actor = require(authenticate(session, token, now), qualified=True)
-        return _cast(session, actor, lease_id, emotion, now)
+        actor, lease = _voter_and_lease(session, token, lease_id, now)
+        return _cast(session, actor, lease_id, lease, emotion, now)
 
 
 def submit_and_next(
@@ -88,68 +103,116 @@ def submit_and_next(
     """
     rules, emotion, now = rules or CampaignRules(), check_emotion(emotion), now_utc(now)
     with writing(store) as session:
-        actor = require(authenticate(session, token, now), qualified=True)
+        actor, lease = _voter_and_lease(session, token, lease_id, now)
         # The vote first, then the next clip without waiting for any clip row: a transaction
         # then never holds one clip's lock while waiting for another's, so no two deadlock.
-        receipt = _cast(session, actor, lease_id, emotion, now)
-        return receipt, assign(session, actor.id, rules, now, wait=False)
+        receipt = _cast(session, actor, lease_id, lease, emotion, now)
+        following = assign(session, actor.id, rules, now, wait=False, resume=lease.other_open)
+        return receipt, following
 
 
-# Built once: the statements of every vote.
-_LEASE_ROW = (
+_OTHER = aliased(Lease)  # another lease of the same annotator
+
+# Built once: the statements of every vote. The session check and the lease come in one
+# statement, and on PostgreSQL the vote and the closing of its lease in another (a
+# data-modifying WITH): each round trip to the server costs about as much as the work itself.
+_VOTER_AND_LEASE = (
     select(
+        *SESSION_COLUMNS,
         Lease.clip_id,
-        Lease.annotator_id,
+        Lease.annotator_id.label("holder"),
         Lease.issued_at,
-        Lease.expires_at,
+        Lease.expires_at.label("lease_expires_at"),
         Lease.closed_at,
         Lease.outcome,
         Clip.status,
+        exists()
+        .where(
+            Lease.annotator_id == _OTHER.annotator_id,
+            _OTHER.id != Lease.id,
+            _OTHER.closed_at.is_(None),
+            _OTHER.expires_at > bindparam("now", type_=Lease.expires_at.type),
+        )
+        .label("other_open"),  # another open lease of the voter's (two tabs): rule 1 applies
     )
+    .select_from(LoginSession)
+    .join(Annotator, Annotator.id == LoginSession.annotator_id)
+    .join(Lease, Lease.id == bindparam("lease_id"))
     .join(Clip, Clip.id == Lease.clip_id)
-    .where(Lease.id == bindparam("lease_id"))
+    .where(LoginSession.token_hash == bindparam("digest"))
     .with_for_update(of=Lease)  # PostgreSQL: one submission per lease at a time
 )
-_INSERT_VOTE = insert(Vote).returning(Vote.id)
+# Parameters named vote_<column>: plain column names would also be SET by the UPDATE in WITH.
+_VOTE_COLUMNS = ("clip_id", "annotator_id", "emotion", "seconds", "created_at")
+_INSERT_VOTE = (
+    insert(Vote)
+    .values({c: bindparam(f"vote_{c}", type_=Vote.__table__.c[c].type) for c in _VOTE_COLUMNS})
+    .returning(Vote.id)
+)
 _CLOSE_LEASE = (
     update(Lease)
     .where(Lease.id == bindparam("lease_id"))
     .values(closed_at=bindparam("now", type_=Lease.closed_at.type), outcome="voted")
 )
+_INSERT_VOTE_CLOSING_LEASE = _INSERT_VOTE.add_cte(_CLOSE_LEASE.cte("closed"))
+
+
+def _voter_and_lease(session: Session, token: str | None, lease_id: int, now: datetime):
+    """Return the qualified account behind ``token`` and its lease ``lease_id`` (row, locked).
+
+    Raises SessionInvalid or NotAllowed as :func:`authenticate` and :func:`require` do, and
+    NotAllowed when the lease is not this account's.
+    """
+    params = {"digest": token_digest(token) if token else "", "lease_id": lease_id, "now": now}
+    row = session.connection().execute(_VOTER_AND_LEASE, params).first()
+    if row is None:  # no such session, or no such lease: say which
+        require(authenticate(session, token, now), qualified=True)
+    else:
+        actor = require(actor_of(row, now), qualified=True)
+        if row.holder == actor.id:
+            return actor, row
+    raise NotAllowed("this clip was not handed to you — take the next clip from the vote page")
 
 
 def _cast(
-    session: Session, actor: Actor, lease_id: int, emotion: int, now: datetime
+    session: Session, actor: Actor, lease_id: int, lease, emotion: int, now: datetime
 ) -> VoteReceipt:
-    """Insert the vote under a lease in the caller's transaction (see :func:`submit_vote`)."""
+    """Insert the vote under ``lease`` (its locked row) in the caller's transaction.
+
+    Returns the receipt; raises as :func:`submit_vote` does.
+    """
     connection = session.connection()
-    lease = connection.execute(_LEASE_ROW, {"lease_id": lease_id}).first()
-    if lease is None or lease.annotator_id != actor.id:
-        raise NotAllowed("this clip was not handed to you — take the next clip from the vote page")
     if lease.outcome == "voted":
         return _receipt_of_earlier_vote(session, lease.clip_id, actor.id)
     if lease.closed_at is not None:
         raise LeaseLost("you already reported this clip or gave it back — here is the next one")
     if lease.status != "accepted":
         raise LeaseLost("this clip was withdrawn or completed meanwhile — here is the next one")
-    if as_utc(lease.expires_at) <= now and not _slot_free(session, lease.clip_id, lease_id, now):
+    expired = as_utc(lease.lease_expires_at) <= now
+    if expired and not _slot_free(session, lease.clip_id, lease_id, now):
         raise LeaseLost(
             "your reservation of this clip expired and its last slot went to someone else — "
             "here is the next one"
         )
     seconds = max((now - as_utc(lease.issued_at)).total_seconds(), 0.0)
     row = {
-        "clip_id": lease.clip_id,
-        "annotator_id": actor.id,
-        "emotion": emotion,
-        "seconds": seconds,
-        "created_at": now,
+        "vote_clip_id": lease.clip_id,
+        "vote_annotator_id": actor.id,
+        "vote_emotion": emotion,
+        "vote_seconds": seconds,
+        "vote_created_at": now,
+        "lease_id": lease_id,
+        "now": now,
     }
+    postgres = connection.dialect.name == "postgresql"
     try:
-        vote_id = connection.execute(_INSERT_VOTE, row).scalar_one()
+        vote_id = connection.execute(
+            _INSERT_VOTE_CLOSING_LEASE if postgres else _INSERT_VOTE, row
+        ).scalar_one()
     except IntegrityError as exc:
         raise LeaseLost(f"vote refused: {explain_integrity_error(exc)}") from exc
-    connection.execute(_CLOSE_LEASE, {"lease_id": lease_id, "now": now})
+    if not postgres:  # SQLite has no data-modifying WITH
+        connection.execute(_CLOSE_LEASE, row)
     return VoteReceipt(vote_id, lease.clip_id, emotion, seconds, already=False)
 
 

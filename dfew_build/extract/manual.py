@@ -35,23 +35,30 @@ _QUOTA_FULL = (
 def parse_time(text: str) -> float:
     """Return seconds from ``"83.5"``, ``"1:23.5"`` or ``"0:01:23.5"``; raise ``ValueError``."""
     parts = text.strip().split(":")
+    problem = f"{text!r} is not a time — use seconds (83.5) or [HH:]MM:SS(.s)"
     if not 1 <= len(parts) <= 3 or any(not p for p in parts):
-        raise ValueError(f"{text!r} is not a time — use seconds (83.5) or [HH:]MM:SS(.s)")
+        raise ValueError(problem)
     seconds = 0.0
     for part in parts:
-        value = float(part)
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(problem) from None
         if value < 0:
             raise ValueError(f"{text!r} is negative — times count from the movie's start")
         seconds = seconds * 60 + value
     return seconds
 
 
-def _movie(store: Store, path: Path) -> tuple[MovieInfo, catalog.MovieRecord]:
+def _probe(path: Path) -> MovieInfo:
     try:
-        info = probe_movie(path)
+        return probe_movie(path)
     except MovieError as exc:
         raise UserError(f"{path}: {exc}") from exc
-    return info, catalog.register_movie(store, info, content_hash(path))
+
+
+def _movie(store: Store, path: Path, info: MovieInfo) -> catalog.MovieRecord:
+    return catalog.register_movie(store, info, content_hash(path))
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,18 @@ def add_clip(
         raise UserError(f"--end {end_s:g} must come after --start {start_s:g}")
     prepare_out_dir(out_dir)
     exe = ffmpeg_exe()
-    info, movie = _movie(store, movie_path)
+    info = _probe(movie_path)
     if info.duration_s and start_s >= info.duration_s:
-        raise UserError(f"--start {start_s:g} s is past the movie's end ({info.duration_s:.2f} s)")
+        raise UserError(
+            f"--start {start_s:g} s is past the movie's end ({info.duration_s:.2f} s) — "
+            "check the times and the movie"
+        )
+    if info.duration_s and end_s > info.duration_s + 1 / info.fps:
+        raise UserError(
+            f"--end {end_s:g} s is past the movie's end ({info.duration_s:.2f} s) — "
+            f"end at {info.duration_s:.2f} s at most, or check the movie"
+        )
+    movie = _movie(store, movie_path, info)
     first = _first_frame_s(info)
     start_frame = max(0, round((start_s - first) * info.fps))
     end_frame = round((min(end_s, info.duration_s or end_s) - first) * info.fps)
@@ -181,13 +197,16 @@ def import_clips(
     its bucket taken from its own duration. Clips are copied as they are (no re-encoding). A
     clip beyond the quota or already imported is refused with a reason; the others carry on.
     """
+    if not clip_dir.is_dir():
+        raise UserError(f"{clip_dir} is not a folder — give the folder holding the clip files")
     files = sorted(
         p for p in clip_dir.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
     )
     if not files:
         raise UserError(f"no clip files in {clip_dir} — expected .mp4, .mkv, .avi, … files")
     prepare_out_dir(out_dir)
-    info, movie = _movie(store, movie_path)
+    info = _probe(movie_path)
+    movie = _movie(store, movie_path, info)
     try:
         frames = thumbnails(movie_path, info.start_s)
     except av.FFmpegError as exc:

@@ -245,12 +245,14 @@ def _check_usable(
     if longest + 1e-9 < config.window.min_len:
         raise MovieError(
             f"no shots: none of its {len(shots)} shots lasts --min-len "
-            f"{config.window.min_len:g} s (longest {longest:.2f} s)"
+            f"{config.window.min_len:g} s (longest {longest:.2f} s) — lower --min-len, or cut "
+            "clips by hand with add-clip"
         )
     with_face = sum(s.faces > 0 for s in analysis.samples)
     raise MovieError(
         f"no faces: no shot shows a face on {config.window.min_face_ratio:.0%} of its sampled "
-        f"frames (faces on {with_face} of {len(analysis.samples)} samples)"
+        f"frames (faces on {with_face} of {len(analysis.samples)} samples) — lower "
+        "--min-face-ratio, or cut clips by hand with add-clip"
     )
 
 

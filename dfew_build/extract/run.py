@@ -91,7 +91,10 @@ def prepare_out_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create output folder {out_dir} ({exc.strerror})") from exc
+        raise UserError(
+            f"cannot create output folder {out_dir} ({exc.strerror}) — pick another --out, "
+            "a folder you may write to"
+        ) from exc
     probe = out_dir / f".dfew-write-test.{os.getpid()}"
     try:
         probe.write_bytes(b"")
@@ -185,6 +188,7 @@ def extract_movies(
                 f"[{style}]{result.status}[/{style}] {Path(result.path).name}: {result.message}",
                 highlight=False,
                 markup=True,
+                soft_wrap=True,  # one line per movie, whatever the terminal's width
             )
 
         run_movies(movies, url, config, on_progress, on_result)
