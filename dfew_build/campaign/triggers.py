@@ -18,6 +18,8 @@ accepted (completed, rejected), and each vote added, removed or moved updates th
 
 from __future__ import annotations
 
+from dfew_build.store.triggers import statements_for
+
 LEASE_CAP_MARKER = "dfew:lease_cap"
 LEASE_STATE_MARKER = "dfew:lease_clip_state"
 
@@ -137,17 +139,10 @@ BACKFILL_QUEUE = (
 
 def create_statements(dialect: str) -> list[str]:
     """Return the lease trigger DDL for a SQLAlchemy dialect name ('sqlite', 'postgresql')."""
-    return _statements(dialect, SQLITE_CREATE, POSTGRES_CREATE)
+    return statements_for(dialect, SQLITE_CREATE, POSTGRES_CREATE)
 
 
 def drop_statements(dialect: str) -> list[str]:
     """Return the statements that remove the lease triggers for a dialect name."""
-    return _statements(dialect, SQLITE_DROP, POSTGRES_DROP)
+    return statements_for(dialect, SQLITE_DROP, POSTGRES_DROP)
 
-
-def _statements(dialect: str, sqlite: list[str], postgres: list[str]) -> list[str]:
-    if dialect == "sqlite":
-        return sqlite
-    if dialect == "postgresql":
-        return postgres
-    raise ValueError(f"unsupported database backend {dialect!r}: use SQLite or PostgreSQL")

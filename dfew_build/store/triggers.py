@@ -99,15 +99,16 @@ POSTGRES_DROP = [
 
 def create_statements(dialect: str) -> list[str]:
     """Return the trigger DDL statements for a SQLAlchemy dialect name ('sqlite', 'postgresql')."""
-    return _statements(dialect, SQLITE_CREATE, POSTGRES_CREATE)
+    return statements_for(dialect, SQLITE_CREATE, POSTGRES_CREATE)
 
 
 def drop_statements(dialect: str) -> list[str]:
     """Return the statements that remove this module's triggers for a dialect name."""
-    return _statements(dialect, SQLITE_DROP, POSTGRES_DROP)
+    return statements_for(dialect, SQLITE_DROP, POSTGRES_DROP)
 
 
-def _statements(dialect: str, sqlite: list[str], postgres: list[str]) -> list[str]:
+def statements_for(dialect: str, sqlite: list[str], postgres: list[str]) -> list[str]:
+    """Return ``sqlite`` or ``postgres`` for a SQLAlchemy dialect name; refuse any other backend."""
     if dialect == "sqlite":
         return sqlite
     if dialect == "postgresql":
