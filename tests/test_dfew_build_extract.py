@@ -297,7 +297,10 @@ def test_two_extract_processes_never_exceed_the_quota(
     with store.read() as session:
         clips = session.scalars(select(Clip)).all()
         assert len(session.scalars(select(Movie)).all()) == 1
-    assert len(clips) == 2
+    # How many clips each process gets depends on which one commits first (a clip of one may
+    # overlap the other's candidates), but the sum never passes the quota, and a cut the quota
+    # refused leaves no file behind.
+    assert 1 <= len(clips) <= 2
     assert sorted(Path(c.path) for c in clips) == sorted(out.iterdir())
 
 
