@@ -2,7 +2,9 @@
 
 The test starts the real app with ``dfew-build serve`` on a free localhost port and drives
 Debian's Chromium through Playwright's Python client (no browser download). It skips when
-Chromium or Playwright is missing, except in CI, where it fails.
+Chromium or Playwright is missing, except in CI, where it fails. With ``DFEW_SCREENSHOTS=DIR``
+the screenshots of the voting page and the dashboard are also saved in DIR (the README's come
+from ``DFEW_SCREENSHOTS=docs``).
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
+from dfew_build.campaign.admin import dashboard
+from dfew_build.campaign.simulate import annotate
+from dfew_build.demo.noise import NoiseModel
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Annotator, Clip, GoldClip, Lease, QuizAnswer, Vote
-from tests.app_fixtures import Campaign, cut_clips, seed_campaign
+from tests.app_fixtures import Campaign, cut_clips, quick_people, seed_campaign
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -65,7 +72,8 @@ def _free_port() -> int:
 def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tuple[Campaign, str]]:
     """A seeded campaign served by ``dfew-build serve``; yields it and the app's address."""
     clips = cut_clips(sample_videos / "carphone_pristine.mp4", tmp_path / "clips", 20)
-    campaign = seed_campaign(sqlite_url, clips[0].parent, clips, people={"ann": "annotator"})
+    people = {"ann": "annotator", "boss": "admin"}
+    campaign = seed_campaign(sqlite_url, clips[0].parent, clips, people=people)
     campaign.store.dispose()
     port = _free_port()
     command = [
@@ -105,6 +113,28 @@ def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tup
     log.close()
 
 
+def _screenshot(page, tmp_path: Path, name: str) -> Path:
+    """Save a full-page screenshot in tmp_path (and in $DFEW_SCREENSHOTS when set); return it."""
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("DFEW_SCREENSHOTS"):
+        folder = Path(os.environ["DFEW_SCREENSHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, folder / name)
+    return path
+
+
+def _log_in(browser, url: str, name: str, secret: str, height: int = 900):
+    """Open the app in a ``height`` pixels tall page and log in; return the page."""
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Secret").fill(secret)
+    page.get_by_role("button", name="Log in").click()
+    return page
+
+
 def _question(campaign: Campaign) -> tuple[str, int]:
     """Return the button key prefix of the quiz question due now and its known emotion."""
     with campaign.store.read() as session:
@@ -129,12 +159,7 @@ def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> Non
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(30_000)
-            page.goto(url)
-            page.get_by_label("Name").fill("ann")
-            page.get_by_label("Secret").fill(campaign.secrets["ann"])
-            page.get_by_role("button", name="Log in").click()
+            page = _log_in(browser, url, "ann", campaign.secrets["ann"])
             page.get_by_role("button", name="Take the quiz").click()
             page.get_by_role("button", name="Start the quiz").click()
             for position in range(1, 8):
@@ -149,7 +174,7 @@ def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> Non
             page.get_by_role("heading", name="Vote").wait_for()
             page.locator("video").wait_for()
             page.locator(f".st-key-vote-{_open_lease(campaign)}-4").wait_for()
-            page.screenshot(path=str(tmp_path / "voting-page.png"), full_page=True)
+            _screenshot(page, tmp_path, "voting-page.png")
             page.keyboard.press("4")
             page.get_by_text("Saved: Angry.").wait_for()
             page.get_by_text("Your votes today: 1").wait_for()
@@ -170,3 +195,49 @@ def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> Non
     name, clip, emotion = votes[0]
     assert (name, emotion) == ("ann", 4) and clip.startswith("clip")
     assert outcomes[0] == "voted"
+
+
+def test_admin_sees_the_dashboard(server, tmp_path: Path) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    # Twelve annotators vote up to four times each with the demo's noise model: the first ten
+    # complete four of the six clips.
+    rng = np.random.default_rng(0)
+    truth = dict(
+        zip(
+            campaign.clips.values(),
+            NoiseModel().true_emotions(len(campaign.clips), rng),
+            strict=True,
+        )
+    )
+    for token in quick_people(campaign.store, [f"rater{n:02d}" for n in range(1, 13)]).values():
+        annotate(
+            campaign.store,
+            token,
+            max_votes=4,
+            choose=lambda shown: NoiseModel.vote(truth[shown.clip_id], 0.8, rng),
+        )
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    board = dashboard(campaign.store, campaign.token("boss"), today)
+    complete = int(board.states["complete"])
+    pool = int(board.states[["waiting", "in progress", "complete"]].sum())
+    assert (complete, pool) == (4, 6)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=1500)
+            page.get_by_role("heading", name="Campaign dashboard").wait_for()
+            page.get_by_text("4 of 6").wait_for()
+            page.get_by_text(f"{board.kappa:.3f}").wait_for()
+            page.get_by_text("Rare expressions per extractor").wait_for()
+            # Its five charts and three tables are drawn (charts by Vega, tables on canvases).
+            page.wait_for_function(
+                "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 5"
+                " && document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 3"
+            )
+            shot = _screenshot(page, tmp_path, "dashboard.png")
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000

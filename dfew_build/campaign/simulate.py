@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dfew_build.campaign.assign import next_clip
+from dfew_build.campaign.assign import Assignment, next_clip
 from dfew_build.campaign.rules import CampaignRules
 from dfew_build.campaign.voting import VoteReceipt, submit_and_next
 from dfew_build.store.engine import Store
@@ -40,8 +40,12 @@ def annotate(
     max_votes: int | None = None,
     double_submit: float = 0.0,
     on_ack: Callable[[Ack], None] | None = None,
+    choose: Callable[[Assignment], int] | None = None,
 ) -> list[Ack]:
     """Vote on clips until none is left for this annotator (or ``max_votes``); return the acks.
+
+    ``choose`` returns the emotion (1..7) to vote for the clip handed out; by default each vote
+    is drawn uniformly from ``rng``.
 
     ``double_submit`` is the probability of submitting a vote a second time (another emotion),
     as a double click does; its receipt is kept in :attr:`Ack.repeat`. ``on_ack`` is called
@@ -51,7 +55,7 @@ def annotate(
     acks: list[Ack] = []
     assignment = next_clip(store, token, rules)
     while assignment is not None and (max_votes is None or len(acks) < max_votes):
-        emotion = rng.randint(1, 7)
+        emotion = rng.randint(1, 7) if choose is None else choose(assignment)
         start = time.perf_counter()
         receipt, following = submit_and_next(store, token, assignment.lease_id, emotion, rules)
         if following is None:

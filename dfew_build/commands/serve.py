@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,24 +60,57 @@ def app_script() -> Path:
     return Path(spec.submodule_search_locations[0]).resolve() / "app.py"
 
 
+def check_port_free(port: int, address: str | None = None) -> None:
+    """Return when the app could listen on ``port``; raise UserError naming a free one if not.
+
+    ``address`` None means all interfaces, as Streamlit listens by default.
+    """
+    if not 0 < port < 65536:
+        raise UserError(f"--port {port} is not a port number — use 1..65535")
+    if not _can_listen(port, address):
+        free = next(
+            (p for p in range(port + 1, min(port + 100, 65536)) if _can_listen(p, address)), None
+        )
+        hint = f"pass --port {free}" if free else "pass another --port"
+        raise UserError(
+            f"port {port} is in use (another app, perhaps an earlier `dfew-build serve` or demo) "
+            f"— {hint}, or stop the other app"
+        )
+
+
+def _can_listen(port: int, address: str | None) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server itself does: a port left in TIME_WAIT by a stopped app is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address or "", port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise UserError(
+                f"cannot listen on {address}:{port}: {exc.strerror} — check --address"
+            ) from exc
+    return True
+
+
 def streamlit_command(
-    args: argparse.Namespace, environ: Mapping[str, str]
+    args: argparse.Namespace, environ: Mapping[str, str], open_browser: bool = False
 ) -> tuple[list[str], dict[str, str]]:
     """Return the command line and environment that run the app for ``serve``'s arguments.
 
     The store URL travels in the environment (``DFEW_DB``), so a password in it does not show
-    in the process list; the rest follows the script after ``--``. Raises UserError for a store
-    that cannot be opened, a missing clip folder, or rules out of range.
+    in the process list; the rest follows the script after ``--``. With ``open_browser`` the
+    app opens its page in the default browser once it listens. Raises UserError for a store
+    that cannot be opened, a missing clip folder, a port in use, or rules out of range.
     """
     rules = CampaignRules(args.pass_mark, args.quiz_size, args.lease_minutes)
     clip_dir = args.clips or Path(environ.get("DFEW_CLIPS") or "clips")
     if not clip_dir.is_dir():
         raise UserError(
-            f"clip folder {clip_dir} does not exist — pass --clips DIR (the folder given to "
-            "`extract --out`) or set DFEW_CLIPS"
+            f"clip folder {clip_dir.absolute()} does not exist — cd to your campaign's folder, "
+            "pass --clips DIR (the folder given to `extract --out`) or set DFEW_CLIPS"
         )
-    if not 0 < args.port < 65536:
-        raise UserError(f"--port {args.port} is not a port number — use 1..65535")
+    check_port_free(args.port, args.address)
     open_store(args.url).dispose()  # fails here, with a clear message, rather than in the browser
     command = [
         sys.executable,
@@ -86,7 +121,9 @@ def streamlit_command(
         "--server.port",
         str(args.port),
         "--server.headless",
-        "true",
+        "false" if open_browser else "true",
+        "--server.showEmailPrompt",
+        "false",
         "--server.fileWatcherType",
         "none",
         "--server.runOnSave",
@@ -112,10 +149,20 @@ def streamlit_command(
     return command, {**environ, "DFEW_DB": args.url}
 
 
-def run_serve(args: argparse.Namespace, console: Console) -> None:
+def app_url(args: argparse.Namespace) -> str:
+    """Return the address people open in their browser for ``serve``'s arguments."""
+    return f"http://{args.address or 'localhost'}:{args.port}"
+
+
+def start_app(console: Console, command: list[str], environ: dict[str, str], url: str) -> None:
     """Replace this process by the Streamlit server (so stopping one stops the other)."""
-    command, environ = streamlit_command(args, os.environ)
-    host = args.address or "localhost"
-    console.print(f"annotation app at http://{host}:{args.port} — Ctrl+C stops it")
+    console.print(f"annotation app at {url} — Ctrl+C stops it")
     sys.stdout.flush()
+    sys.stderr.flush()
     os.execve(sys.executable, command, environ)
+
+
+def run_serve(args: argparse.Namespace, console: Console) -> None:
+    """Start the app for ``serve``'s arguments in place of this process."""
+    command, environ = streamlit_command(args, os.environ)
+    start_app(console, command, environ, app_url(args))

@@ -150,8 +150,9 @@ def open_store(url: str) -> Store:
     sqlite_file = _sqlite_path(url)
     if sqlite_file is not None and not sqlite_file.is_file():
         raise UserError(
-            f"no store at {sqlite_file} — run `dfew-build init` first, or point --db / DFEW_DB "
-            "at an existing store"
+            f"no store at {sqlite_file.absolute()} — cd to your campaign's folder or point --db "
+            "/ DFEW_DB at its store; to start one here run `dfew-build init` (or try "
+            "`dfew-build demo`)"
         )
     engine = make_engine(url)
     try:
