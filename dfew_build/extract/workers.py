@@ -17,6 +17,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -146,6 +147,15 @@ class _Pool:
             self.processes.pop(pid).join()
         return ended
 
+    def wait_for_exit(self, timeout_s: float = 10.0) -> None:
+        """Give workers that got their end-of-work marker time to close the store and exit.
+
+        Terminating them at once would interrupt them while closing database connections.
+        """
+        deadline = time.monotonic() + timeout_s
+        for process in self.processes.values():
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.is_alive():
@@ -195,6 +205,7 @@ def _run_workers(
             elif kind == "result" and first in pending:
                 pending.discard(first)
                 on_result(first, second)
+        pool.wait_for_exit()
     finally:
         pool.stop()
 
