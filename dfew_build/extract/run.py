@@ -15,14 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from dfew_build.errors import UserError
 from dfew_build.extract.config import ExtractConfig
@@ -33,6 +25,7 @@ from dfew_build.extract.shots import SHOT_DETECTORS
 from dfew_build.extract.tools import check_ffmpeg, ffmpeg_exe
 from dfew_build.extract.workers import run_movies
 from dfew_build.faces import get_detector
+from dfew_build.progress import counting_progress
 from dfew_build.store.engine import open_store
 
 VIDEO_SUFFIXES = frozenset(
@@ -162,15 +155,7 @@ def extract_movies(
     estimates = [_estimate_frames(path) for path in movies]
     results: list[MovieResult | None] = [None] * len(movies)
     done_frames = [0] * len(movies)
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("frames"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as progress:
+    with counting_progress(console, "frames") as progress:
         noun = "movie" if len(movies) == 1 else "movies"
         bar = progress.add_task(f"extracting {len(movies)} {noun}", total=sum(estimates))
 

@@ -21,14 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from analysis.atomic import atomic_write_bytes
 from dfew_build.errors import UserError
@@ -46,6 +38,7 @@ from dfew_build.preprocess.clip import (
 from dfew_build.preprocess.inputs import LabelledClip, clip_files, plan_jobs, read_labels
 from dfew_build.preprocess.sheet import write_contact_sheet
 from dfew_build.preprocess.workers import run_clips
+from dfew_build.progress import counting_progress
 from training.errors import ShardFormatError
 from training.shards import ShardWriter
 
@@ -160,16 +153,8 @@ def preprocess(config: PreprocessConfig, url: str, console: Console) -> Preproce
     todo = [job for job in jobs if job.clip not in done]
     provenance = {"detector": detector.name, "detector_version": detector.version}
 
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("clips"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
     try:
-        with writer, Progress(*columns, console=console) as progress:
+        with writer, counting_progress(console, "clips") as progress:
             bar = progress.add_task(f"preprocessing with {detector.name}", total=len(todo))
 
             def on_outcome(job: ClipJob, outcome: ClipOutcome) -> None:
