@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -20,9 +21,20 @@ from dfew_build.errors import UserError
 from dfew_build.store.engine import resolve_url
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose mistakes become one-line UserErrors instead of a usage block.
+
+    Subparsers made by ``add_subparsers`` are of the same class, so every level behaves alike.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Raise UserError naming the problem and where the options are listed."""
+        raise UserError(f"{self.prog}: {message} — see `{self.prog} --help`")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``dfew-build`` with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dfew-build",
         description="Build DFEW-style facial expression datasets: clips, votes, labels, kappa.",
     )
@@ -39,9 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dfew-build``; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
-    args = build_parser().parse_args(argv)
-    args.url = resolve_url(args.db)
     try:
+        args = build_parser().parse_args(argv)
+        args.url = resolve_url(args.db)
         args.handler(args, Console())
     except (UserError, AnalysisInputError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -197,6 +197,24 @@ def test_missing_store_says_to_run_init(tmp_path, capsys) -> None:
     assert not (tmp_path / "none.sqlite").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["kappa", "--subset", "some"], ["--subset", "invalid choice", "dfew-build kappa --help"]),
+        (["kappa", "--threshold", "six"], ["--threshold", "six"]),
+        (["export"], ["--out", "required"]),
+        (["frob"], ["invalid choice", "frob", "dfew-build --help"]),
+        ([], ["COMMAND", "required"]),
+    ],
+)
+def test_mistyped_options_get_one_line_not_a_usage_block(campaign, capsys, argv, words) -> None:
+    url, _ = campaign
+    before = _store_rows(url)
+    status, _, err = run(capsys, "--db", url, *argv)
+    assert_one_line_error(status, err, *words)
+    assert _store_rows(url) == before
+
+
 def test_kappa_without_any_complete_clip_is_refused(tmp_path, sqlite_url, capsys) -> None:
     votes = random_votes(20, seed=2)
     votes = votes[votes["annotator"] < "rater06"]  # six of the ten votes on every clip
