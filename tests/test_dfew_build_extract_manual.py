@@ -26,6 +26,11 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return status, captured.out, captured.err
 
 
+def add_clip(capsys, url: str, movie: Path, out: Path, *span: str) -> tuple[int, str, str]:
+    """Run ``dfew-build add-clip MOVIE SPAN… --out OUT`` on the store at ``url``."""
+    return run(capsys, "--db", url, "add-clip", str(movie), *span, "--out", str(out))
+
+
 @pytest.fixture(scope="module")
 def sample_movie(sample_videos: Path, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("movie") / "joined.mp4"
@@ -48,18 +53,15 @@ def test_add_clip_cuts_whole_frames_and_records_the_extractor(
 ) -> None:
     out = tmp_path / "clips"
     assert run(capsys, "--db", sqlite_url, "init", "--quota", "2")[0] == 0
-    status, stdout, err = run(
+    status, stdout, err = add_clip(
         capsys,
-        "--db",
         sqlite_url,
-        "add-clip",
-        str(sample_movie),
+        sample_movie,
+        out,
         "--start",
         "1.0",
         "--end",
         "0:03.5",
-        "--out",
-        str(out),
         "--extractor",
         "ana",
         "--emotion",
@@ -79,49 +81,10 @@ def test_add_clip_cuts_whole_frames_and_records_the_extractor(
     assert frame_count(Path(clip.path)) == clip.end_frame - clip.start_frame
     assert sorted(out.iterdir()) == [Path(clip.path)]
 
-    status, _, err = run(
-        capsys,
-        "--db",
-        sqlite_url,
-        "add-clip",
-        str(sample_movie),
-        "--start",
-        "1",
-        "--end",
-        "3.5",
-        "--out",
-        str(out),
-    )
+    status, _, err = add_clip(capsys, sqlite_url, sample_movie, out, "--start", "1", "--end", "3.5")
     assert status == 2 and "already exists" in err
-    assert (
-        run(
-            capsys,
-            "--db",
-            sqlite_url,
-            "add-clip",
-            str(sample_movie),
-            "--start",
-            "5",
-            "--end",
-            "6",
-            "--out",
-            str(out),
-        )[0]
-        == 0
-    )
-    status, _, err = run(
-        capsys,
-        "--db",
-        sqlite_url,
-        "add-clip",
-        str(sample_movie),
-        "--start",
-        "8",
-        "--end",
-        "9",
-        "--out",
-        str(out),
-    )
+    assert add_clip(capsys, sqlite_url, sample_movie, out, "--start", "5", "--end", "6")[0] == 0
+    status, _, err = add_clip(capsys, sqlite_url, sample_movie, out, "--start", "8", "--end", "9")
     assert status == 2 and "quota is full" in err and len(err.strip().splitlines()) == 1
     assert len(list(out.iterdir())) == 2  # the refused clip left no file
 
@@ -142,16 +105,7 @@ def test_add_clip_refuses_impossible_spans(
     sample_movie: Path, tmp_path: Path, sqlite_url: str, capsys, extra, words
 ) -> None:
     assert run(capsys, "--db", sqlite_url, "init")[0] == 0
-    status, _, err = run(
-        capsys,
-        "--db",
-        sqlite_url,
-        "add-clip",
-        str(sample_movie),
-        *extra,
-        "--out",
-        str(tmp_path / "clips"),
-    )
+    status, _, err = add_clip(capsys, sqlite_url, sample_movie, tmp_path / "clips", *extra)
     assert status == 2 and words in err and len(err.strip().splitlines()) == 1
     clips = tmp_path / "clips"
     assert not clips.exists() or not any(clips.iterdir())  # no clip file left behind
