@@ -73,8 +73,9 @@ def run_demo(args: argparse.Namespace, console: Console) -> None:
     )
     browser = not args.no_browser and _has_display()
     command, environ = streamlit_command(serve_args, os.environ, open_browser=browser)
-    print_logins(console, campaign, app_url(serve_args))
-    start_app(console, command, environ, app_url(serve_args))
+    url = app_url(serve_args)
+    print_logins(console, campaign, url)
+    start_app(console, command, environ, url)
 
 
 def _has_display() -> bool:
