@@ -36,6 +36,7 @@ from dfew_build.errors import UserError
 from dfew_build.media import video_duration_s
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
+from dfew_build.store.vote_settle import settle_votes_now
 
 ANNOTATION_CANDIDATES = (
     "Annotation/annotation.xlsx",
@@ -263,5 +264,6 @@ def _store_votes(session: Session, counts: pd.DataFrame) -> int:
     votes = _rater_votes(counts, counts.index.to_series().map(clip_ids))
     id_of_rater = np.array([rater_ids[name] for name in rater_names])
     votes["annotator_id"] = id_of_rater[votes.pop("rater").to_numpy()]
+    settle_votes_now(session)
     session.execute(insert(Vote), votes.to_dict("records"))
     return len(votes)

@@ -16,6 +16,7 @@ from dfew_build.errors import UserError
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
 from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
+from dfew_build.store.vote_settle import settle_votes_now
 
 VOTE_COLUMNS = ("clip", "annotator", "emotion")
 
@@ -95,6 +96,7 @@ def import_votes(store: Store, votes: pd.DataFrame, create: bool = False) -> Vot
             }
         )
         _check_against_store(session, rows, votes)
+        settle_votes_now(session)
         try:
             session.execute(insert(Vote), rows.to_dict("records"))
         except IntegrityError as exc:

@@ -1,7 +1,7 @@
 """The voting page: one clip, seven buttons, a broken-clip report, the annotator's own progress.
 
 Nothing here shows a clip's tally or anyone else's choice. The button's callback commits the
-vote and reserves the next clip in one transaction, before this page is drawn again with it.
+vote, then reserves the next clip, before this page is drawn again with it.
 """
 
 from __future__ import annotations

@@ -94,15 +94,13 @@ def assign(
     annotator_id: int,
     rules: CampaignRules,
     now: datetime,
-    wait: bool = True,
     resume: bool = True,
 ) -> Assignment | None:
     """Apply the next-clip rule for ``annotator_id`` in the caller's write transaction.
 
     Returns the assignment (a resumed or a new lease), or None when no clip is available.
-    ``wait=False`` (PostgreSQL only) never waits for a clip row another transaction holds, so
-    None may then also mean "all remaining clips are busy this instant". ``resume=False``
-    skips rule 1, for a caller that already knows the annotator holds no open lease.
+    ``resume=False`` skips rule 1, for a caller that already knows the annotator holds no open
+    lease.
     """
     resumed = _resume(session, annotator_id, rules, now) if resume else None
     if resumed is not None:
@@ -113,7 +111,7 @@ def assign(
     # the loop ends. On PostgreSQL a first pass skips clips locked at this instant; only when it
     # finds none does a second pass wait for those locks, so None always means none is left.
     passes = ((True, True), (True, False)) if postgres else ((False, False),)
-    for lock, skip_locked in passes if wait else passes[:1]:
+    for lock, skip_locked in passes:
         while True:
             row = None
             for query in _best_clip_queries(lock, skip_locked):
@@ -229,7 +227,8 @@ def _best_clip_queries(lock: bool, skip_locked: bool) -> tuple:
         .limit(1)
     )
     if lock:
-        base = base.with_for_update(of=Clip, skip_locked=skip_locked)
+        # FOR NO KEY UPDATE: leases of one clip take turns, votes' foreign-key checks do not wait.
+        base = base.with_for_update(of=Clip, skip_locked=skip_locked, key_share=True)
     started = base.where(ClipQueue.votes > 0).order_by(ClipQueue.votes.desc(), ClipQueue.clip_id)
     untouched = base.where(ClipQueue.votes == 0).order_by(ClipQueue.clip_id)
     return started, untouched

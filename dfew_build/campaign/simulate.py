@@ -1,9 +1,8 @@
 """Simulated annotators: the vote page's calls in a loop, for load tests and benchmarks.
 
-Each step is what the voting page does for a person's click: commit the vote on the clip shown
-and reserve the next clip in the same transaction (:func:`submit_and_next`, then
-:func:`next_clip` only when that found none free). A vote counts as acknowledged once that has
-returned, which is when the app shows the next clip.
+Each step is what the voting page does for a person's click: commit the vote on the clip shown,
+then reserve the next clip (:func:`submit_and_next`). A vote counts as acknowledged once that
+has returned, which is when the app shows the next clip.
 """
 
 from __future__ import annotations
@@ -58,8 +57,6 @@ def annotate(
         emotion = rng.randint(1, 7) if choose is None else choose(assignment)
         start = time.perf_counter()
         receipt, following = submit_and_next(store, token, assignment.lease_id, emotion, rules)
-        if following is None:
-            following = next_clip(store, token, rules)
         latency = time.perf_counter() - start
         repeat = None
         if double_submit and rng.random() < double_submit:

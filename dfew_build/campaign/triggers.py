@@ -76,10 +76,21 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS lease_clip_state",
 ]
 
-POSTGRES_CREATE = [
-    f"""CREATE FUNCTION dfew_lease_cap() RETURNS trigger LANGUAGE plpgsql AS $$
+# Migration 0004 narrows this trigger to deletions and moves, and counts new votes at commit.
+CLIP_QUEUE_VOTE_TRIGGER = """CREATE TRIGGER clip_queue_vote
+    AFTER INSERT OR DELETE OR UPDATE OF clip_id ON vote
+    FOR EACH ROW EXECUTE FUNCTION dfew_clip_queue_vote()"""
+
+
+def lease_cap_function(clip_lock: str) -> str:
+    """Return the PostgreSQL lease-cap function, taking the clip row lock ``clip_lock``.
+
+    Migration 0003 locks the clip ``FOR UPDATE``; 0004 takes ``FOR NO KEY UPDATE``, which still
+    lines up the leases of one clip but no longer blocks the foreign-key check of a vote.
+    """
+    return f"""CREATE OR REPLACE FUNCTION dfew_lease_cap() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM 1 FROM clip WHERE id = NEW.clip_id FOR UPDATE;
+        PERFORM 1 FROM clip WHERE id = NEW.clip_id {clip_lock};
         IF {_STATUS} IS DISTINCT FROM 'accepted' THEN
             RAISE EXCEPTION '{LEASE_STATE_MARKER}' USING ERRCODE = 'check_violation';
         END IF;
@@ -87,7 +98,11 @@ POSTGRES_CREATE = [
             RAISE EXCEPTION '{LEASE_CAP_MARKER}' USING ERRCODE = 'check_violation';
         END IF;
         RETURN NEW;
-    END $$""",
+    END $$"""
+
+
+POSTGRES_CREATE = [
+    lease_cap_function("FOR UPDATE"),
     """CREATE TRIGGER lease_cap BEFORE INSERT ON lease
     FOR EACH ROW EXECUTE FUNCTION dfew_lease_cap()""",
 ]
@@ -116,8 +131,7 @@ POSTGRES_CREATE += [
         END IF;
         RETURN NULL;
     END $$""",
-    """CREATE TRIGGER clip_queue_vote AFTER INSERT OR DELETE OR UPDATE OF clip_id ON vote
-    FOR EACH ROW EXECUTE FUNCTION dfew_clip_queue_vote()""",
+    CLIP_QUEUE_VOTE_TRIGGER,
 ]
 
 POSTGRES_DROP = [
@@ -145,4 +159,3 @@ def create_statements(dialect: str) -> list[str]:
 def drop_statements(dialect: str) -> list[str]:
     """Return the statements that remove the lease triggers for a dialect name."""
     return statements_for(dialect, SQLITE_DROP, POSTGRES_DROP)
-

@@ -40,6 +40,7 @@ from dfew_build.store.models import (
     StoreSettings,
     Vote,
 )
+from dfew_build.store.vote_settle import settle_votes_now
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,8 @@ def submit_vote(
     lease) and LeaseLost when the clip can no longer take the vote: the clip was reported
     broken, withdrawn, or its lease expired and the slot went to someone else.
     """
-    emotion, now = check_emotion(emotion), now_utc(now)
-    with writing(store) as session:
-        actor, lease = _voter_and_lease(session, token, lease_id, now)
-        return _cast(session, actor, lease_id, lease, emotion, now)
+    receipt, _, _ = _commit_vote(store, token, lease_id, check_emotion(emotion), now_utc(now))
+    return receipt
 
 
 def submit_and_next(
@@ -92,23 +91,38 @@ def submit_and_next(
     rules: CampaignRules | None = None,
     now: datetime | None = None,
 ) -> tuple[VoteReceipt, Assignment | None]:
-    """Commit a vote and reserve the next clip in the same transaction; return both.
+    """Commit a vote, then reserve the next clip; return both (None when no clip is left).
 
-    What the voting page does on a click: one commit instead of two, and the vote is
-    committed before the next clip can be shown. The next clip is the one
-    :func:`~dfew_build.campaign.assign.next_clip` would give, except that on PostgreSQL it never
-    waits for a clip another transaction holds: None then means "ask ``next_clip``", which
-    does wait (waiting here, while this vote's clip is locked, could deadlock two voters).
-    Raises as :func:`submit_vote` does; then nothing is written.
+    What the voting page does on a click; the vote is committed before the next clip can be
+    shown. On PostgreSQL the vote commits in a transaction that locks nothing but its lease,
+    and the next clip is chosen as :func:`~dfew_build.campaign.assign.next_clip` would, in a
+    second short transaction: a vote thus never holds one clip's lock while waiting for
+    another's. SQLite lets one writer in at a time, so there both go in one transaction and
+    one commit. Raises as :func:`submit_vote` does; then nothing is written.
     """
     rules, emotion, now = rules or CampaignRules(), check_emotion(emotion), now_utc(now)
+    if store.engine.dialect.name == "sqlite":
+        with writing(store) as session:
+            actor, lease = _voter_and_lease(session, token, lease_id, now)
+            receipt = _cast(session, actor, lease_id, lease, emotion, now)
+            return receipt, assign(session, actor.id, rules, now, resume=lease.other_open)
+    receipt, actor, other_open = _commit_vote(store, token, lease_id, emotion, now)
     with writing(store) as session:
-        actor, lease = _voter_and_lease(session, token, lease_id, now)
-        # The vote first, then the next clip without waiting for any clip row: a transaction
-        # then never holds one clip's lock while waiting for another's, so no two deadlock.
-        receipt = _cast(session, actor, lease_id, lease, emotion, now)
-        following = assign(session, actor.id, rules, now, wait=False, resume=lease.other_open)
-        return receipt, following
+        return receipt, assign(session, actor.id, rules, now, resume=other_open)
+
+
+def _commit_vote(
+    store: Store, token: str | None, lease_id: int, emotion: int, now: datetime
+) -> tuple[VoteReceipt, Actor, bool]:
+    """Commit the vote under ``lease_id``; return its receipt, the voter, and whether the voter
+    holds another open lease (two tabs). Raises as :func:`submit_vote` does.
+    """
+    try:
+        with writing(store) as session:
+            actor, lease = _voter_and_lease(session, token, lease_id, now)
+            return _cast(session, actor, lease_id, lease, emotion, now), actor, lease.other_open
+    except IntegrityError as exc:  # the vote cap, checked as the vote commits (PostgreSQL)
+        raise LeaseLost(f"vote refused: {explain_integrity_error(exc)}") from exc
 
 
 _OTHER = aliased(Lease)  # another lease of the same annotator
@@ -188,12 +202,15 @@ def _cast(
         raise LeaseLost("you already reported this clip or gave it back — here is the next one")
     if lease.status != "accepted":
         raise LeaseLost("this clip was withdrawn or completed meanwhile — here is the next one")
-    expired = as_utc(lease.lease_expires_at) <= now
-    if expired and not _slot_free(session, lease.clip_id, lease_id, now):
-        raise LeaseLost(
-            "your reservation of this clip expired and its last slot went to someone else — "
-            "here is the next one"
-        )
+    if as_utc(lease.lease_expires_at) <= now:
+        if not _slot_free(session, lease.clip_id, lease_id, now):
+            raise LeaseLost(
+                "your reservation of this clip expired and its last slot went to someone else — "
+                "here is the next one"
+            )
+        # The slot can still go to someone else before this commits: let the cap refuse the
+        # vote at its INSERT, where it becomes LeaseLost below, rather than at COMMIT.
+        settle_votes_now(session)
     seconds = max((now - as_utc(lease.issued_at)).total_seconds(), 0.0)
     row = {
         "vote_clip_id": lease.clip_id,

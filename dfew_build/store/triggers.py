@@ -49,7 +49,9 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS clip_quota_update",
 ]
 
-POSTGRES_CREATE = [
+# The vote cap and the completion of a clip as the vote is inserted; migration 0004 replaces
+# both with the commit-time accounting of :mod:`dfew_build.store.vote_settle`.
+POSTGRES_VOTE_CAP = [
     f"""CREATE FUNCTION dfew_vote_cap() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM 1 FROM clip WHERE id = NEW.clip_id FOR UPDATE;
@@ -68,6 +70,8 @@ POSTGRES_CREATE = [
     END $$""",
     """CREATE TRIGGER vote_completes_clip AFTER INSERT ON vote
     FOR EACH ROW EXECUTE FUNCTION dfew_vote_completes_clip()""",
+]
+POSTGRES_CREATE = POSTGRES_VOTE_CAP + [
     f"""CREATE FUNCTION dfew_clip_quota() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF NEW.movie_id IS NULL OR NEW.status = 'rejected' THEN

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dfew_build.errors import UserError
 from dfew_build.store.integrity import explain_integrity_error
 from dfew_build.store.models import Vote
+from dfew_build.store.vote_settle import settle_votes_now
 
 
 def add_vote(
@@ -18,6 +19,7 @@ def add_vote(
     The database refuses a second vote by the same annotator, an emotion outside 1..7 and a vote
     beyond the clip's limit; those refusals surface as ``UserError`` with the reason.
     """
+    settle_votes_now(session)
     vote = Vote(clip_id=clip_id, annotator_id=annotator_id, emotion=emotion, seconds=seconds)
     session.add(vote)
     try:
