@@ -6,9 +6,9 @@
 Each writer is an annotator with its own login and database connection; writers run as threads
 of ``--processes`` processes (default 1: the app serves every browser session from one server
 process), released together by a barrier. A vote is what the voting page does for one click:
-one short write transaction that commits the vote and reserves the next clip
-(``submit_and_next``; ``next_clip`` only when that found none free); its latency runs from the
-click to the next clip being ready. Three runs per backend, each on a fresh store:
+``submit_and_next``, one short transaction that commits the vote and a second that reserves the
+next clip; its latency runs from the click to the next clip being ready. Three runs per
+backend, each on a fresh store (analysed, on PostgreSQL, as autovacuum keeps a live store):
 
 * baseline: the same writers each inserting votes with the store's bare ``add_vote`` in one
   transaction per vote, no assignment, no lease, no session check (the cheapest durable write);
@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from dfew_build.campaign.accounts import create_account, login
 from dfew_build.campaign.assign import next_clip
@@ -99,8 +99,6 @@ def _writer(
             if assignment is None:
                 break
             _, assignment = submit_and_next(store, token, assignment.lease_id, rng.randint(1, 7))
-            if assignment is None:
-                assignment = next_clip(store, token)
         spans.append((start, time.monotonic()))
     out.append(spans)
     store.dispose()
@@ -164,6 +162,9 @@ def prepare(url: str, writers: int, votes: int) -> list[tuple[str, int]]:
     with store.write() as session:
         session.execute(Annotator.__table__.update().values(qualification="qualified"))
         ids = dict(session.execute(select(Annotator.name, Annotator.id)).all())
+    if store.engine.dialect.name == "postgresql":  # planner statistics, as autovacuum keeps
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
     store.dispose()
     return [(token, ids[name]) for token, name in people]
 
@@ -185,15 +186,7 @@ def start_postgres(fsync: bool):
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise SystemExit("PostgreSQL binaries missing: apt-get install postgresql, or --pg-url")
-    server = PostgresServer(bin_dir)
-    if fsync:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("ALTER SYSTEM SET fsync = on"))
-            connection.execute(text("SELECT pg_reload_conf()"))
-        engine.dispose()
+    server = PostgresServer(bin_dir, fsync=fsync)
     return server
 
 

@@ -28,7 +28,7 @@ def find_bin_dir() -> Path | None:
 class PostgresServer:
     """A running server; ``url(database)`` gives a SQLAlchemy URL for one of its databases."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, fsync: bool = False) -> None:
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="dfew-pg-"))
         self.data = self.root / "data"
@@ -39,7 +39,9 @@ class PostgresServer:
             os.chown(self.root, user.pw_uid, user.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "dfew", "--no-sync")
-        options = f"-k {self.root} -p {self.port} -c listen_addresses='' -c fsync=off"
+        # Tests need no durability; a benchmark asks for fsync to measure real commits.
+        durability = "on" if fsync else "off"
+        options = f"-k {self.root} -p {self.port} -c listen_addresses='' -c fsync={durability}"
         self._run(
             "pg_ctl",
             "-D",
