@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from dfew_build.campaign import accounts
-from dfew_build.campaign.assign import next_clip
+from dfew_build.campaign import accounts, assign
+from dfew_build.campaign.assign import next_clip, reserve_next
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
 from dfew_build.campaign.rules import CampaignRules, now_utc
 from dfew_build.campaign.voting import my_progress, report_broken, submit_and_next, submit_vote
@@ -74,6 +74,47 @@ def test_nearest_completion_first_then_oldest(store_url: str) -> None:
         seen.append(assignment.clip_name)
         submit_vote(store, tokens["ann"], assignment.lease_id, 3)
     assert seen == ["d", "b", "a"]
+
+
+def test_reserving_after_a_vote_follows_the_same_rule(store_url: str) -> None:
+    """After a vote the next clip is reserved without a session check (PostgreSQL: in one
+    statement); the order is still the rule's: most votes first, then oldest, never seen."""
+    store = init_store(store_url)
+    clips = add_clips(store, ["a", "b", "c", "d"])
+    others = list(_ids(store, list(quick_people(store, [f"o{i}" for i in range(5)]))).values())
+    ann = _ids(store, list(quick_people(store, ["ann"])))["ann"]
+    _votes(store, clips["b"], others[:3])
+    _votes(store, clips["c"], others[:5])
+    _votes(store, clips["d"], others[:5])
+    rules, seen = CampaignRules(), []
+    while (assignment := reserve_next(store, ann, rules, NOW, resume=False)) is not None:
+        seen.append(assignment.clip_name)
+        _votes(store, assignment.clip_id, [ann])
+    assert seen == ["c", "d", "b", "a"]
+    with store.read() as session:
+        leases = session.scalars(select(Lease.clip_id).where(Lease.annotator_id == ann))
+        assert sorted(leases) == sorted(clips.values())
+
+
+def test_a_choice_refused_by_the_lease_cap_falls_back_to_the_full_rule(
+    postgres_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-statement reservation can lose a clip's last slot to another annotator between
+    its choice and its lock; the database refuses that lease and the full rule picks again."""
+    store = init_store(postgres_server.create_database("lease_cap_fallback"), votes_per_clip=2)
+    clips = add_clips(store, ["full", "free"])
+    people = _ids(store, list(quick_people(store, ["o1", "o2", "ann"])))
+    _votes(store, clips["full"], [people["o1"], people["o2"]])
+    stale_choice = text(  # what a choice made just before the clip filled up inserts
+        "INSERT INTO lease (clip_id, annotator_id, issued_at, expires_at) "
+        f"VALUES ({clips['full']}, :me, :now, :expires_at) RETURNING id"
+    )
+    monkeypatch.setattr(assign, "_take_statements", lambda: (stale_choice,))
+    following = reserve_next(store, people["ann"], CampaignRules(), NOW, resume=False)
+    assert following.clip_name == "free"
+    with store.read() as session:
+        leases = session.scalars(select(Lease.clip_id).where(Lease.annotator_id == people["ann"]))
+        assert list(leases) == [clips["free"]]
 
 
 def test_a_reload_shows_the_same_clip_and_renews_its_lease(store_url: str) -> None:

@@ -14,9 +14,10 @@ The rule, checked by the tests:
 A lease expires ``rules.lease_minutes`` (default 10) after it was issued when the annotator
 walks away; the slot is then free for someone else. The database itself refuses a lease beyond
 the clip's slots (:mod:`dfew_build.campaign.triggers`). On PostgreSQL the choice skips clip
-rows that another transaction has locked at that instant (``FOR UPDATE SKIP LOCKED``), so
-concurrent annotators spread over clips instead of queueing on one; under such contention the
-order of rule 3 holds among the clips not being written at that moment.
+rows that another transaction has locked at that instant (``FOR NO KEY UPDATE SKIP LOCKED``),
+so concurrent annotators spread over clips instead of queueing on one; under such contention
+the order of rule 3 holds among the clips not being written at that moment. Right after a vote
+(:func:`reserve_next`) the choice and the lease go to the server as one statement.
 
 Clips are looked up through ``clip_queue`` (accepted clips and their vote counts, kept by
 triggers): first the clips that already have votes, most first, then the untouched ones by id,
@@ -31,6 +32,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dfew_build.campaign.accounts import authenticate, require
@@ -87,6 +89,35 @@ def next_clip(
     with writing(store) as session:
         actor = require(authenticate(session, token, now), qualified=True)
         return assign(session, actor.id, rules, now)
+
+
+def reserve_next(
+    store: Store, annotator_id: int, rules: CampaignRules, now: datetime, resume: bool = True
+) -> Assignment | None:
+    """Apply the next-clip rule for ``annotator_id`` in a transaction of its own; return the
+    assignment or None when no clip is left. ``resume`` as for :func:`assign`.
+
+    For a caller that has just checked the annotator's session (the vote it committed). On
+    PostgreSQL a new clip is first taken in one autocommitted statement that chooses and
+    leases it at once (:func:`_take_statements`): one round trip instead of four. When that
+    finds no clip free this instant, or the lease cap refuses its choice because another
+    annotator took the last slot between the choice and the lock, the full rule runs.
+    """
+    if not resume and store.engine.dialect.name == "postgresql":
+        params = {"me": annotator_id, "now": now, "expires_at": now + rules.lease, "refused": []}
+        autocommit = store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit as connection:
+            for statement in _take_statements():
+                try:
+                    row = connection.execute(statement, params).first()
+                except IntegrityError:  # the clip filled up meanwhile: take the careful path
+                    break
+                if row is not None:
+                    return Assignment(
+                        row.lease_id, row.id, row.name, row.path, now, params["expires_at"]
+                    )
+    with writing(store) as session:
+        return assign(session, annotator_id, rules, now, resume=resume)
 
 
 def assign(
@@ -198,6 +229,38 @@ def _resume(
     expires = now + rules.lease
     connection.execute(_CHANGE_LEASE.values(expires_at=expires), {"lease_id": row.id})
     return Assignment(row.id, row.clip_id, row.name, row.path, as_utc(row.issued_at), expires)
+
+
+@cache
+def _take_statements() -> tuple:
+    """Return the two statements (PostgreSQL) that choose a free clip and lease it at once.
+
+    Each wraps one of :func:`_best_clip_queries` (skipping locked clips) in a data-modifying
+    WITH and returns (lease_id, id, name, path), or no row when that query found no clip.
+    """
+    statements = []
+    for query in _best_clip_queries(lock=True, skip_locked=True):
+        pick = query.cte("pick")
+        lease = (
+            insert(Lease)
+            .from_select(
+                ["clip_id", "annotator_id", "issued_at", "expires_at"],
+                select(
+                    pick.c.id,
+                    bindparam("me", type_=Lease.annotator_id.type),
+                    bindparam("now", type_=Lease.issued_at.type),
+                    bindparam("expires_at", type_=Lease.expires_at.type),
+                ),
+            )
+            .returning(Lease.id, Lease.clip_id)
+            .cte("leased")
+        )
+        statements.append(
+            select(lease.c.id.label("lease_id"), pick.c.id, pick.c.name, pick.c.path).join_from(
+                lease, pick, lease.c.clip_id == pick.c.id
+            )
+        )
+    return tuple(statements)
 
 
 @cache

@@ -23,7 +23,13 @@ from dfew_build.campaign.accounts import (
     authenticate,
     require,
 )
-from dfew_build.campaign.assign import Assignment, assign, open_lease_count, vote_count
+from dfew_build.campaign.assign import (
+    Assignment,
+    assign,
+    open_lease_count,
+    reserve_next,
+    vote_count,
+)
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
 from dfew_build.campaign.gold import check_emotion
 from dfew_build.campaign.hashing import token_digest
@@ -96,9 +102,10 @@ def submit_and_next(
     What the voting page does on a click; the vote is committed before the next clip can be
     shown. On PostgreSQL the vote commits in a transaction that locks nothing but its lease,
     and the next clip is chosen as :func:`~dfew_build.campaign.assign.next_clip` would, in a
-    second short transaction: a vote thus never holds one clip's lock while waiting for
-    another's. SQLite lets one writer in at a time, so there both go in one transaction and
-    one commit. Raises as :func:`submit_vote` does; then nothing is written.
+    second short transaction (:func:`~dfew_build.campaign.assign.reserve_next`): a vote thus
+    never holds one clip's lock while waiting for another's. SQLite lets one writer in at a
+    time, so there both go in one transaction and one commit. Raises as :func:`submit_vote`
+    does; then nothing is written.
     """
     rules, emotion, now = rules or CampaignRules(), check_emotion(emotion), now_utc(now)
     if store.engine.dialect.name == "sqlite":
@@ -107,8 +114,7 @@ def submit_and_next(
             receipt = _cast(session, actor, lease_id, lease, emotion, now)
             return receipt, assign(session, actor.id, rules, now, resume=lease.other_open)
     receipt, actor, other_open = _commit_vote(store, token, lease_id, emotion, now)
-    with writing(store) as session:
-        return receipt, assign(session, actor.id, rules, now, resume=other_open)
+    return receipt, reserve_next(store, actor.id, rules, now, resume=other_open)
 
 
 def _commit_vote(
