@@ -13,7 +13,7 @@ import threading
 
 import pytest
 from alembic import command
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import false, func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from dfew_build.campaign import voting
@@ -117,12 +117,37 @@ def test_a_vote_refused_at_commit_reaches_the_voter_as_lease_lost(
         return receipt
 
     monkeypatch.setattr(voting, "_cast", cast_while_the_cli_fills_the_clip)
+    monkeypatch.setattr(voting, "_VOTE_AT_ONCE", select(literal(1)).where(false()))  # careful path
     with pytest.raises(LeaseLost, match="already has all its votes"):
         voting.submit_vote(store, token, shown.lease_id, 3)
     with store.read() as session:
         voters = sorted(session.scalars(select(Vote.annotator_id).where(Vote.clip_id == clip)))
         assert voters == sorted(cli_voters)
         assert session.get(Clip, clip).status == "complete"
+
+
+def test_a_one_statement_vote_refused_at_commit_takes_the_careful_path(
+    postgres_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The usual vote is one autocommitted statement; when its commit is refused (the clip
+    filled up meanwhile), the careful transaction runs and names the reason."""
+    store = init_store(postgres_server.create_database("one_statement_refused"), votes_per_clip=2)
+    clip = add_clips(store, ["contested"])["contested"]
+    token = quick_people(store, ["ann"])["ann"]
+    cli_voters = _raters(store, 3)[-3:]
+    shown = next_clip(store, token)
+    for rater in cli_voters[:2]:  # the CLI fills the clip while ann still looks at it
+        with store.write() as session:
+            add_vote(session, clip, rater, 7)
+    refused_at_commit = text(  # an eleventh vote, as the one-statement vote would cast it
+        f"INSERT INTO vote (clip_id, annotator_id, emotion) VALUES ({clip}, {cli_voters[2]}, 1) "
+        "RETURNING id"
+    )
+    monkeypatch.setattr(voting, "_VOTE_AT_ONCE", refused_at_commit)
+    with pytest.raises(LeaseLost, match="withdrawn or completed"):
+        voting.submit_vote(store, token, shown.lease_id, 3)
+    with store.read() as session:
+        assert session.scalar(select(func.count()).where(Vote.clip_id == clip)) == 2
 
 
 def _trigger_names(store) -> set[str]:
