@@ -5,10 +5,11 @@
 
 Each writer is an annotator with its own login and database connection; writers run as threads
 of ``--processes`` processes (default 1: the app serves every browser session from one server
-process), released together by a barrier. A vote is what the voting page does for one click:
-``submit_and_next``, one short transaction that commits the vote and a second that reserves the
-next clip; its latency runs from the click to the next clip being ready. Three runs per
-backend, each on a fresh store (analysed, on PostgreSQL, as autovacuum keeps a live store):
+process), released together by a barrier after five untimed votes each (a running app's
+pooled connections have planned their statements long ago). A vote is what the voting page
+does for one click, ``submit_and_next``: commit the vote, reserve the next clip; its latency
+runs from the click to the next clip being ready. Three runs per backend, each on a fresh
+store (analysed, on PostgreSQL, as autovacuum keeps a live store):
 
 * baseline: the same writers each inserting votes with the store's bare ``add_vote`` in one
   transaction per vote, no assignment, no lease, no session check (the cheapest durable write);
@@ -49,6 +50,7 @@ TARGETS = {"sqlite": 200.0, "postgresql": 1000.0}  # votes/s with 50 writers
 TARGET_P95_S = 0.050
 TEAM_LOAD = 200.0  # votes/s: a hundred times what a 12-person team produces
 VOTES_PER_CLIP = 10
+WARMUP_VOTES = 5  # per writer, untimed, before the barrier
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,12 @@ class RunResult:
 def _writer(
     mode: str, url: str, who: tuple[str, int], votes: int, period: float, barrier, out: list
 ) -> None:
-    """Cast ``votes`` votes as one annotator; append (starts, ends) of each vote to ``out``."""
+    """Cast ``votes`` votes as one annotator; append (starts, ends) of each vote to ``out``.
+
+    The first :data:`WARMUP_VOTES` are cast before the barrier and not timed: a fresh
+    connection plans and prepares its statements on first use, which a running app's pooled
+    connections did long ago.
+    """
     token, annotator_id = who
     store = open_store(url)
     rng = random.Random(annotator_id)
@@ -83,6 +90,22 @@ def _writer(
             clip_ids = list(session.scalars(select(Clip.id).order_by(Clip.id)))
         rng.shuffle(clip_ids)
     assignment = next_clip(store, token) if mode == "vote" else None  # the first clip shown
+
+    def vote(index: int) -> bool:
+        """Cast vote number ``index``; return False when no clip is left."""
+        nonlocal assignment
+        if mode == "baseline":
+            with store.write() as session:
+                add_vote(session, clip_ids[index], annotator_id, rng.randint(1, 7))
+            return True
+        if assignment is None:
+            return False
+        # The voting page's click: commit + next clip, as dfew_build.campaign.simulate
+        _, assignment = submit_and_next(store, token, assignment.lease_id, rng.randint(1, 7))
+        return True
+
+    for index in range(WARMUP_VOTES):
+        vote(votes + index)
     barrier.wait()
     origin = time.monotonic() + (rng.random() * period if period else 0.0)
     spans = []
@@ -92,15 +115,11 @@ def _writer(
             if delay > 0:
                 time.sleep(delay)
         start = time.monotonic()
-        if mode == "baseline":
-            with store.write() as session:
-                add_vote(session, clip_ids[index], annotator_id, rng.randint(1, 7))
-        else:  # the voting page's click: commit + next clip, as dfew_build.campaign.simulate
-            if assignment is None:
-                break
-            _, assignment = submit_and_next(store, token, assignment.lease_id, rng.randint(1, 7))
+        if not vote(index):
+            break
         spans.append((start, time.monotonic()))
     out.append(spans)
+    barrier.wait()  # no writer closes its connection while others are still being timed
     store.dispose()
 
 
@@ -149,7 +168,8 @@ def prepare(url: str, writers: int, votes: int) -> list[tuple[str, int]]:
     real path (salted hash, session row); they are marked qualified directly.
     """
     store = init_store(url)
-    n_clips = max(votes, (3 * writers * votes) // VOTES_PER_CLIP + 1)
+    cast = votes + WARMUP_VOTES
+    n_clips = max(cast, (3 * writers * cast) // VOTES_PER_CLIP + 1)
     with store.write() as session:
         session.execute(
             insert(Clip), [{"name": f"c{i:06d}", "status": "accepted"} for i in range(n_clips)]
