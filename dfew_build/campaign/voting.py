@@ -128,11 +128,16 @@ def _commit_vote(
     refusal, takes the transaction below, which tells the case apart and says what happened.
     """
     if token and store.engine.dialect.name == "postgresql":
-        params = {"digest": token_digest(token), "lease_id": lease_id, "now": now}
+        params = {
+            "digest": token_digest(token),
+            "lease_id": lease_id,
+            "now": now,
+            "vote_emotion": emotion,
+        }
         autocommit = store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         with autocommit as connection:
             try:
-                row = connection.execute(_VOTE_AT_ONCE, {**params, "vote_emotion": emotion}).first()
+                row = connection.execute(_VOTE_AT_ONCE, params).first()
             except IntegrityError:  # refused at commit: the transaction below explains why
                 row = None
         if row is not None:
