@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from dfew_build.campaign.triggers import lease_cap_function
-from dfew_build.store.triggers import VOTE_CAP_MARKER, statements_for
+from dfew_build.campaign.triggers import CLIP_QUEUE_VOTE_TRIGGER, lease_cap_function
+from dfew_build.store.triggers import POSTGRES_VOTE_CAP, VOTE_CAP_MARKER, statements_for
 
 _ADD_TO_QUEUE = (
     "UPDATE clip_queue SET votes = clip_queue.votes + 1 WHERE clip_id = NEW.clip_id "
@@ -73,6 +73,9 @@ POSTGRES_DROP = [
     "DROP TRIGGER vote_settle ON vote",
     "DROP FUNCTION dfew_vote_settle()",
     "DROP TRIGGER clip_queue_vote ON vote",
+    CLIP_QUEUE_VOTE_TRIGGER,
+    lease_cap_function("FOR UPDATE"),
+    *POSTGRES_VOTE_CAP,
 ]
 
 
@@ -82,7 +85,7 @@ def create_statements(dialect: str) -> list[str]:
 
 
 def drop_statements(dialect: str) -> list[str]:
-    """Return the DDL that removes it again, before the older triggers are put back."""
+    """Return the DDL that puts back the triggers of migration 0003 (none on SQLite)."""
     return statements_for(dialect, [], POSTGRES_DROP)
 
 

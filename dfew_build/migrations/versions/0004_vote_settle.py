@@ -11,8 +11,6 @@ Revises: 0003
 
 from alembic import op
 
-from dfew_build.campaign import triggers as campaign_triggers
-from dfew_build.store import triggers as store_triggers
 from dfew_build.store import vote_settle
 
 revision = "0004"
@@ -27,11 +25,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    for statement in vote_settle.drop_statements(dialect):
+    for statement in vote_settle.drop_statements(op.get_bind().dialect.name):
         op.execute(statement)
-    if dialect == "postgresql":
-        op.execute(campaign_triggers.CLIP_QUEUE_VOTE_TRIGGER)
-        op.execute(campaign_triggers.lease_cap_function("FOR UPDATE"))
-        for statement in store_triggers.POSTGRES_VOTE_CAP:
-            op.execute(statement)
