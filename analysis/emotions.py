@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import re
 
 from analysis.errors import AnalysisInputError
 
@@ -10,6 +11,7 @@ EMOTIONS: tuple[str, ...] = ("Happy", "Sad", "Neutral", "Angry", "Surprise", "Di
 N_EMOTIONS = len(EMOTIONS)
 
 _BY_NAME = {name.lower(): code for code, name in enumerate(EMOTIONS, start=1)}
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 _VALID = ", ".join(f"{code} {name}" for code, name in enumerate(EMOTIONS, start=1))
 
 
@@ -35,7 +37,8 @@ def emotion_code(value: str | int) -> int:
     code: int | None = None
     if isinstance(value, str):
         text = value.strip()
-        code = int(text) if text.isdigit() else _BY_NAME.get(text.lower())
+        # ASCII digits only: str.isdigit() also takes '³' and '①', which int() refuses.
+        code = int(text) if _ASCII_DIGITS.fullmatch(text) else _BY_NAME.get(text.lower())
     elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
         code = int(value)
     if code is None or not 1 <= code <= N_EMOTIONS:

@@ -143,5 +143,5 @@ def test_serve_refuses_a_missing_store_or_clip_folder(tmp_path: Path, capsys) ->
         *run(capsys, "--db", url, "serve", "--clips", str(tmp_path / "clips"), "--pass-mark", "2")[
             ::2
         ],
-        "pass mark",
+        "--pass-mark",
     )

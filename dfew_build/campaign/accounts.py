@@ -28,8 +28,17 @@ from dfew_build.campaign.hashing import (
 from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
 from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
+from dfew_build.options import name_problem
 from dfew_build.store.engine import Store
-from dfew_build.store.models import ROLES, Annotator, Lease, LoginSession, Screening, Vote
+from dfew_build.store.models import (
+    PERSON_NAME_LENGTH,
+    ROLES,
+    Annotator,
+    Lease,
+    LoginSession,
+    Screening,
+    Vote,
+)
 
 SCREENING_ROLES = ("reviewer", "admin")
 ADMIN_ROLES = ("admin",)
@@ -74,10 +83,12 @@ class AccountRow:
 
 
 def check_name(name: str) -> str:
-    """Return ``name`` stripped of surrounding spaces; raise UserError when empty or too long."""
+    """Return ``name`` stripped of surrounding spaces; raise UserError when it is empty, too
+    long or holds a control character (see :func:`dfew_build.options.name_problem`)."""
     clean = name.strip()
-    if not clean or len(clean) > 100:
-        raise UserError(f"account name {name!r} must have 1 to 100 characters — pick another")
+    problem = name_problem(clean, "account name", PERSON_NAME_LENGTH)
+    if problem:
+        raise UserError(problem)
     return clean
 
 

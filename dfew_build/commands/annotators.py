@@ -8,8 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from dfew_build.campaign import accounts
+from dfew_build.options import name
 from dfew_build.store.engine import open_store
-from dfew_build.store.models import ROLES
+from dfew_build.store.models import PERSON_NAME_LENGTH, ROLES
+
+ACCOUNT_NAME = name("account name", PERSON_NAME_LENGTH)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     add = actions.add_parser("add", help="create an account and print its one-time secret")
-    add.add_argument("name")
+    add.add_argument("name", type=ACCOUNT_NAME)
     add.add_argument("--role", choices=ROLES, default="annotator")
     add.set_defaults(handler=run_add)
 
@@ -26,26 +29,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
 
     disable = actions.add_parser("disable", help="lock an account out at its next click")
-    disable.add_argument("name")
+    disable.add_argument("name", type=ACCOUNT_NAME)
     disable.set_defaults(handler=run_disable)
 
     enable = actions.add_parser("enable", help="let a disabled account log in again")
-    enable.add_argument("name")
+    enable.add_argument("name", type=ACCOUNT_NAME)
     enable.set_defaults(handler=run_enable)
 
     reset = actions.add_parser("reset", help="give an account a new secret (ends its logins)")
-    reset.add_argument("name")
+    reset.add_argument("name", type=ACCOUNT_NAME)
     reset.add_argument("--requalify", action="store_true", help="also make it pass the quiz again")
     reset.set_defaults(handler=run_reset)
-
-    for parser in actions.choices.values():
-        parser.add_argument("--db", default=argparse.SUPPRESS, help="store URL (SQLAlchemy)")
 
 
 def run_add(args: argparse.Namespace, console: Console) -> None:
     """Create the account and print its secret once."""
     secret = accounts.create_account(open_store(args.url), args.name, args.role)
-    console.print(f"created {args.role} {args.name.strip()}")
+    console.print(f"created {args.role} {args.name}")
     _print_secret(console, secret)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from rich.console import Console
 
 from dfew_build.campaign.rules import DEFAULT_LEASE_MINUTES, DEFAULT_PASS_MARK, DEFAULT_QUIZ_SIZE
 from dfew_build.errors import UserError
 from dfew_build.extract.tools import cpu_count
+from dfew_build.options import PORT, SEED, WORKERS, bounded_int, output_dir
 
 # The demo's modules (video, campaign, training) load only when the command runs.
 
@@ -28,22 +28,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     demo.add_argument(
         "--dir",
-        type=Path,
-        default=Path("dfew-demo"),
+        type=output_dir("demo folder"),
+        default="dfew-demo",
         metavar="DEMO_DIR",
         help="demo folder [dfew-demo]",
     )
-    demo.add_argument("--port", type=int, default=8501, help="port of the app [8501]")
+    demo.add_argument("--port", type=PORT, default=8501, help="port of the app [8501]")
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.add_argument(
         "--simulate",
-        type=int,
+        type=bounded_int(10, 1000),
         metavar="N",
         help="N simulated annotators vote (N >= 10); then the chain runs to a trained model",
     )
-    demo.add_argument("--seed", type=int, default=0, help="seed of the simulation [0]")
+    demo.add_argument("--seed", type=SEED, default=0, help="seed of the simulation [0]")
     demo.add_argument(
-        "--workers", type=int, default=cpu_count(), help="parallel jobs (default: CPU count)"
+        "--workers", type=WORKERS, default=cpu_count(), help="parallel jobs (default: CPU count)"
     )
     demo.set_defaults(handler=run_demo)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from analysis.durations import BUCKETS
-from analysis.emotions import emotion_code
 from dfew_build.errors import UserError
 from dfew_build.extract.config import (
     SHOT_DETECTORS,
@@ -21,7 +20,38 @@ from dfew_build.extract.config import (
 )
 from dfew_build.extract.tools import cpu_count
 from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
+from dfew_build.options import (
+    WORKERS,
+    bounded_int,
+    emotion,
+    existing_dir,
+    existing_file,
+    existing_path,
+    finite_float,
+    name,
+    output_dir,
+    output_file,
+    time_of_day,
+)
 from dfew_build.store.engine import open_store
+from dfew_build.store.models import PERSON_NAME_LENGTH
+
+# x264's presets, fastest first (ffmpeg -h encoder=libx264).
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
+MOVIE = existing_file("movie")
+CLIP_FOLDER = output_dir("clip folder")
+SECONDS = finite_float(0.1, 3600, "seconds")
 
 # The video libraries (OpenCV, PyAV, PySceneDetect) load only when an extract command runs.
 
@@ -31,19 +61,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     _register_extract(commands)
 
     add = commands.add_parser("add-clip", help="cut a clip of a movie by hand (within the quota)")
-    add.add_argument("movie", type=Path, help="the movie file")
-    add.add_argument("--start", type=_time, required=True, help="seconds or [HH:]MM:SS(.s)")
-    add.add_argument("--end", type=_time, required=True, help="seconds or [HH:]MM:SS(.s)")
-    add.add_argument("--out", type=Path, required=True, help="clips folder")
+    add.add_argument("movie", type=MOVIE, help="the movie file")
+    add.add_argument("--start", type=time_of_day, required=True, help="seconds or [HH:]MM:SS(.s)")
+    add.add_argument("--end", type=time_of_day, required=True, help="seconds or [HH:]MM:SS(.s)")
+    add.add_argument("--out", type=CLIP_FOLDER, required=True, help="clips folder")
     _add_person_options(add)
     add.set_defaults(handler=run_add_clip)
 
     imported = commands.add_parser(
         "import-clips", help="add clips cut elsewhere from one movie (within the quota)"
     )
-    imported.add_argument("dir", type=Path, help="folder of clip files")
-    imported.add_argument("--movie", type=Path, required=True, help="the movie they come from")
-    imported.add_argument("--out", type=Path, required=True, help="clips folder (files copied)")
+    imported.add_argument("dir", type=existing_dir("clip folder"), help="folder of clip files")
+    imported.add_argument("--movie", type=MOVIE, required=True, help="the movie they come from")
+    imported.add_argument(
+        "--out", type=CLIP_FOLDER, required=True, help="clips folder (files copied)"
+    )
     _add_person_options(imported)
     imported.set_defaults(handler=run_import_clips)
 
@@ -56,45 +88,69 @@ def _register_extract(commands: argparse._SubParsersAction) -> None:
     extract = commands.add_parser(
         "extract", help="propose candidate clips from whole movies (at most the quota per movie)"
     )
-    extract.add_argument("inputs", nargs="+", type=Path, metavar="MOVIE_OR_DIR")
-    extract.add_argument("--out", type=Path, required=True, help="folder for the clip files")
     extract.add_argument(
-        "--quota", type=int, help="most clips per movie (default and maximum: the store's quota)"
+        "inputs", nargs="+", type=existing_path("movie or folder"), metavar="MOVIE_OR_DIR"
     )
-    extract.add_argument("--min-len", type=float, default=window.min_len, help="seconds")
-    extract.add_argument("--max-len", type=float, default=window.max_len, help="seconds")
+    extract.add_argument("--out", type=CLIP_FOLDER, required=True, help="folder for the clip files")
     extract.add_argument(
-        "--workers", type=int, default=cpu_count(), help="movies at once (default: CPU count)"
+        "--quota",
+        type=bounded_int(1, 10_000),
+        help="most clips per movie (default and maximum: the store's quota)",
+    )
+    extract.add_argument("--min-len", type=SECONDS, default=window.min_len, help="seconds")
+    extract.add_argument("--max-len", type=SECONDS, default=window.max_len, help="seconds")
+    extract.add_argument(
+        "--workers", type=WORKERS, default=cpu_count(), help="movies at once (default: CPU count)"
     )
     extract.add_argument(
         "--detector", choices=SHOT_DETECTORS, default="adaptive", help="shot detector"
     )
     extract.add_argument(
         "--face-detector",
+        choices=available_detectors(),
         default=DEFAULT_DETECTOR,
         help=f"one of: {', '.join(available_detectors())}",
     )
     extract.add_argument(
-        "--face-fps", type=float, default=scan.face_fps, help="face checks per second of movie"
+        "--face-fps",
+        type=finite_float(0, 60, "checks per second", low_open=True),
+        default=scan.face_fps,
+        help="face checks per second of movie",
     )
     extract.add_argument(
-        "--face-width", type=int, default=scan.face_width, help="pixels; face-check frame width"
+        "--face-width",
+        type=bounded_int(32, 4096, "pixels"),
+        default=scan.face_width,
+        help="pixels; face-check frame width",
     )
     extract.add_argument(
         "--min-face-ratio",
-        type=float,
+        type=finite_float(0, 1),
         default=window.min_face_ratio,
         help="share of sampled frames that must show a face",
     )
-    extract.add_argument("--preset", default=EncodeSettings().preset, help="x264 preset")
+    extract.add_argument(
+        "--preset", choices=X264_PRESETS, default=EncodeSettings().preset, help="x264 preset"
+    )
     extract.add_argument("--force", action="store_true", help="redo movies already done")
-    extract.add_argument("--report", type=Path, help="write findings to this .json or .csv")
+    extract.add_argument(
+        "--report",
+        type=output_file("report", (".json", ".csv")),
+        help="write findings to this .json or .csv",
+    )
     extract.set_defaults(handler=run_extract)
 
 
 def _add_person_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--extractor", default=_login(), help="who cut it (default: you)")
-    parser.add_argument("--emotion", help="suggested emotion: 1..7 or a name (Happy … Fear)")
+    parser.add_argument(
+        "--extractor",
+        type=name("extractor name", PERSON_NAME_LENGTH),
+        default=_login(),
+        help="who cut it (default: you)",
+    )
+    parser.add_argument(
+        "--emotion", type=emotion, help="suggested emotion: 1..7 or a name (Happy … Fear)"
+    )
 
 
 def _login() -> str:
@@ -104,19 +160,15 @@ def _login() -> str:
         return "manual"
 
 
-def _time(text: str) -> float:
-    from dfew_build.extract.manual import parse_time
-
-    try:
-        return parse_time(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
 def run_extract(args: argparse.Namespace, console: Console) -> None:
     """Run the extraction; exit non-zero (one line) when any movie failed."""
     from dfew_build.extract.run import extract_movies
 
+    if args.min_len > args.max_len:
+        raise UserError(
+            f"--min-len {args.min_len:g} is longer than --max-len {args.max_len:g} — "
+            "swap them or pick other lengths"
+        )
     config = ExtractConfig(
         out_dir=args.out,
         quota=args.quota,
@@ -144,9 +196,10 @@ def run_add_clip(args: argparse.Namespace, console: Console) -> None:
     """Cut one clip by hand and print where it went."""
     from dfew_build.extract.manual import add_clip
 
-    emotion = None if args.emotion is None else emotion_code(args.emotion)
     store = open_store(args.url)
-    added = add_clip(store, args.movie, args.start, args.end, args.out, args.extractor, emotion)
+    added = add_clip(
+        store, args.movie, args.start, args.end, args.out, args.extractor, args.emotion
+    )
     console.print(
         f"added clip {added.name} ({added.start_s:.3f}–{added.end_s:.3f} s, {added.bucket}) "
         f"at {added.path}",
@@ -158,14 +211,13 @@ def run_import_clips(args: argparse.Namespace, console: Console) -> None:
     """Import a folder of clips of one movie; exit non-zero when any clip was refused."""
     from dfew_build.extract.manual import import_clips
 
-    emotion = None if args.emotion is None else emotion_code(args.emotion)
     store = open_store(args.url)
-    result = import_clips(store, args.dir, args.movie, args.out, args.extractor, emotion)
+    result = import_clips(store, args.dir, args.movie, args.out, args.extractor, args.emotion)
     for clip in result.imported:
         where = "position unknown" if clip.start_s is None else f"{clip.start_s:.3f} s"
         console.print(f"imported {clip.name} ({clip.bucket}, {where})", highlight=False)
     for path, reason in result.refused:
-        console.print(f"[red]refused[/red] {path.name}: {reason}", highlight=False)
+        console.print(Text.assemble(("refused", "red"), f" {path.name}: {reason}"), highlight=False)
     console.print(
         f"{len(result.imported)} clips imported, {len(result.refused)} refused, "
         f"{len(result.unlocated)} not found in the movie (imported without position)"
@@ -188,7 +240,7 @@ def run_quota(args: argparse.Namespace, console: Console) -> None:
         table.add_row(
             str(row.movie_id),
             row.title,
-            f"[bold]{used}[/bold]" if row.live >= quota else used,
+            Text(used, style="bold" if row.live >= quota else ""),
             str(row.auto),
             str(row.manual),
             *(str(row.buckets.get(b, 0)) for b in BUCKETS),

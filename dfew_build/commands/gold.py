@@ -7,9 +7,13 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from analysis.emotions import EMOTIONS, emotion_code
+from analysis.emotions import EMOTIONS
 from dfew_build.campaign.gold import add_gold, list_gold, remove_gold
+from dfew_build.options import emotion, name
 from dfew_build.store.engine import open_store
+from dfew_build.store.models import CLIP_NAME_LENGTH
+
+CLIP_NAME = name("clip name", CLIP_NAME_LENGTH)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,8 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     add = actions.add_parser("add", help="mark CLIP as gold with its known EMOTION")
-    add.add_argument("clip", help="clip name")
-    add.add_argument("emotion", help="1..7 or a name (1 Happy … 7 Fear)")
+    add.add_argument("clip", type=CLIP_NAME, help="clip name")
+    add.add_argument("emotion", type=emotion, help="1..7 or a name (1 Happy … 7 Fear)")
     add.add_argument(
         "--example", action="store_true", help="show it in the guide instead of the quiz"
     )
@@ -29,16 +33,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
 
     remove = actions.add_parser("remove", help="unmark a gold clip")
-    remove.add_argument("clip", help="clip name")
+    remove.add_argument("clip", type=CLIP_NAME, help="clip name")
     remove.set_defaults(handler=run_remove)
-
-    for parser in actions.choices.values():
-        parser.add_argument("--db", default=argparse.SUPPRESS, help="store URL (SQLAlchemy)")
 
 
 def run_add(args: argparse.Namespace, console: Console) -> None:
     """Mark the clip as gold and say how it will be used."""
-    code = emotion_code(args.emotion)
+    code = args.emotion
     with open_store(args.url).write() as session:
         row = add_gold(session, args.clip, code, example=args.example)
     use = "guide example" if row.example else "quiz question"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from rich.console import Console
 
+from dfew_build.options import existing_dir, existing_file
 from dfew_build.store.engine import open_store
 
 
@@ -15,14 +15,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     votes = commands.add_parser(
         "import-votes", help="add votes from a CSV (clip,annotator,emotion)"
     )
-    votes.add_argument("file", type=Path)
+    votes.add_argument("file", type=existing_file("votes CSV"))
     votes.add_argument(
         "--create", action="store_true", help="create clips and annotators the store lacks"
     )
     votes.set_defaults(handler=run_import_votes)
 
     release = commands.add_parser("import-dfew", help="import the DFEW annotation release")
-    release.add_argument("dir", type=Path, help="folder where DFEW was unpacked")
+    release.add_argument(
+        "dir", type=existing_dir("DFEW folder"), help="folder where DFEW was unpacked"
+    )
     release.set_defaults(handler=run_import_dfew)
 
 

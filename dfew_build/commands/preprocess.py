@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from rich.console import Console
 
 from dfew_build.extract.tools import cpu_count
 from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
+from dfew_build.options import WORKERS, bounded_int, existing_dir, finite_float, output_dir
 
 # OpenCV, PyAV and the preprocessing modules load only when the command runs.
 
@@ -19,37 +19,55 @@ def register(commands: argparse._SubParsersAction) -> None:
         "preprocess", help="detect, align and resample faces of labelled clips into shards"
     )
     parser.add_argument(
-        "--labels", type=Path, required=True, metavar="EXPORT_DIR", help="label export folder"
+        "--labels",
+        type=existing_dir("label folder"),
+        required=True,
+        metavar="EXPORT_DIR",
+        help="label export folder",
     )
-    parser.add_argument("--out", type=Path, required=True, metavar="DATA_DIR", help="shard folder")
+    parser.add_argument(
+        "--out",
+        type=output_dir("shard folder"),
+        required=True,
+        metavar="DATA_DIR",
+        help="shard folder",
+    )
     parser.add_argument(
         "--clips",
-        type=Path,
+        type=existing_dir("clip folder"),
         metavar="DIR",
         help="folder of clip files named <clip>.mp4 … (default: the files the store records)",
     )
-    parser.add_argument("--frames", type=int, default=16, help="frames per clip [16]")
-    parser.add_argument("--size", type=int, default=112, help="aligned face side, pixels [112]")
+    parser.add_argument(
+        "--frames", type=bounded_int(1, 1024), default=16, help="frames per clip [16]"
+    )
+    parser.add_argument(
+        "--size",
+        type=bounded_int(16, 1024, "pixels"),
+        default=112,
+        help="aligned face side, pixels [112]",
+    )
     parser.add_argument(
         "--detector",
+        choices=available_detectors(),
         default=DEFAULT_DETECTOR,
         help=f"face detector, one of: {', '.join(available_detectors())} [{DEFAULT_DETECTOR}]",
     )
     parser.add_argument(
         "--detect-width",
-        type=int,
+        type=bounded_int(32, 8192, "pixels"),
         default=640,
         help="frames are shrunk to this width (pixels) for detection; alignment uses the full "
         "frame [640]",
     )
     parser.add_argument(
         "--min-face-ratio",
-        type=float,
+        type=finite_float(0, 1),
         default=0.5,
         help="drop a clip when fewer of its frames show the face [0.5]",
     )
     parser.add_argument(
-        "--workers", type=int, default=cpu_count(), help="clips at once (default: CPU count)"
+        "--workers", type=WORKERS, default=cpu_count(), help="clips at once (default: CPU count)"
     )
     parser.add_argument(
         "--jpeg", action="store_true", help="also write DATA_DIR/jpeg/<clip>/<clip>_00001.jpg …"

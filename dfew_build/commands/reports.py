@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from dfew_build.options import SEED, bounded_int, output_dir
 from dfew_build.store.engine import open_store
 
 if TYPE_CHECKING:
@@ -30,21 +31,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     kappa = commands.add_parser("kappa", help="Fleiss' kappa with CI and per-emotion kappa")
     kappa.add_argument("--subset", choices=["all", "single"], default="all")
     _add_threshold(kappa)
-    kappa.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
-    kappa.add_argument("--seed", type=int, default=0)
+    kappa.add_argument(
+        "--bootstrap", type=bounded_int(0, 100_000), default=1000, help="bootstrap replicates"
+    )
+    kappa.add_argument("--seed", type=SEED, default=0)
     kappa.add_argument("--json", action="store_true", help="print one JSON object")
     kappa.set_defaults(handler=run_kappa)
 
     stats = commands.add_parser("stats", help="the paper's Table 2: emotion × duration bucket")
     _add_threshold(stats)
-    stats.add_argument("--out", type=Path, help="also write CSV tables and PNG plots here")
+    stats.add_argument(
+        "--out", type=output_dir("report folder"), help="also write CSV tables and PNG plots here"
+    )
     stats.set_defaults(handler=run_stats)
 
     export = commands.add_parser("export", help="write labels and 5-fold splits in DFEW layout")
     _add_threshold(export)
-    export.add_argument("--out", type=Path, required=True)
-    export.add_argument("--folds", type=int, default=5)
-    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--out", type=output_dir("export folder"), required=True)
+    export.add_argument("--folds", type=bounded_int(2, 100), default=5)
+    export.add_argument("--seed", type=SEED, default=0)
     export.add_argument(
         "--release-folds", action="store_true", help="keep the folds of an imported release"
     )
@@ -53,7 +58,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _add_threshold(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--threshold", type=int, default=6, help="a clip is labelled k when votes_k > r (r = 6)"
+        "--threshold",
+        type=bounded_int(0, 999),
+        default=6,
+        help="a clip is labelled k when votes_k > r (r = 6)",
     )
 
 
@@ -71,10 +79,13 @@ def run_kappa(args: argparse.Namespace, console: Console) -> None:
 
 def _print_kappa(report: KappaReport, subset: str, console: Console) -> None:
     console.print(
-        f"Fleiss' kappa over {report.n_clips:,} clips × {report.n_raters} raters "
-        f"(subset: {subset}): [bold]{report.kappa:.4f}[/bold] "
-        f"(95 % CI {report.ci_low:.4f} – {report.ci_high:.4f}), "
-        f"{report.interpretation.lower()} agreement"
+        Text.assemble(
+            f"Fleiss' kappa over {report.n_clips:,} clips × {report.n_raters} raters "
+            f"(subset: {subset}): ",
+            (f"{report.kappa:.4f}", "bold"),
+            f" (95 % CI {report.ci_low:.4f} – {report.ci_high:.4f}), "
+            f"{report.interpretation.lower()} agreement",
+        )
     )
     if report.n_left_out:
         console.print(

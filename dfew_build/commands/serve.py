@@ -20,28 +20,37 @@ from dfew_build.campaign.rules import (
     CampaignRules,
 )
 from dfew_build.errors import UserError
+from dfew_build.options import PORT, bounded_int, existing_dir, finite_float, host
 from dfew_build.store.engine import open_store
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``serve`` subcommand."""
     serve = commands.add_parser("serve", help="start the annotation app in the browser")
-    serve.add_argument("--port", type=int, default=8501, help="port to listen on (8501)")
+    serve.add_argument("--port", type=PORT, default=8501, help="port to listen on (8501)")
     serve.add_argument(
-        "--address", help="address to listen on (default: Streamlit's, all interfaces)"
+        "--address", type=host, help="address to listen on (default: Streamlit's, all interfaces)"
     )
     serve.add_argument(
-        "--clips", type=Path, help="folder of the clip files (default: $DFEW_CLIPS or ./clips)"
+        "--clips",
+        type=existing_dir("clip folder"),
+        help="folder of the clip files (default: $DFEW_CLIPS or ./clips)",
     )
     serve.add_argument(
-        "--pass-mark", type=float, default=DEFAULT_PASS_MARK, help="quiz share to qualify (0.8)"
+        "--pass-mark",
+        type=finite_float(0, 1, low_open=True),
+        default=DEFAULT_PASS_MARK,
+        help="quiz share to qualify (0.8)",
     )
     serve.add_argument(
-        "--quiz-size", type=int, default=DEFAULT_QUIZ_SIZE, help="gold clips per quiz (10)"
+        "--quiz-size",
+        type=bounded_int(1, 1000),
+        default=DEFAULT_QUIZ_SIZE,
+        help="gold clips per quiz (10)",
     )
     serve.add_argument(
         "--lease-minutes",
-        type=float,
+        type=finite_float(0, 7 * 24 * 60, "minutes", low_open=True),
         default=DEFAULT_LEASE_MINUTES,
         help="minutes a clip stays reserved for its annotator (10)",
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from analysis.emotions import EMOTIONS
 from dfew_build.campaign.accounts import login
@@ -97,7 +98,7 @@ def simulate_demo(
     sim = _fresh_simulation_folder(folder / "simulated", n_annotators)
     url = demo_url(sim)
     campaign = prepare_campaign(console, sim, folder / "movies", url, SIMULATED_PEOPLE, workers)
-    console.rule(f"[bold magenta]SIMULATED: {n_annotators} simulated annotators vote")
+    console.rule(Text(f"SIMULATED: {n_annotators} simulated annotators vote", style="bold magenta"))
     store = open_store(url)
     try:
         admin = login(store, "admin", campaign.secrets["admin"])
@@ -155,7 +156,9 @@ def run_chain(console: Console, sim: Path, url: str, truth_file: Path, workers: 
     ``report/``, ``export/``, ``data/`` and ``runs/``. Also prints how many single labels equal
     the simulation's hidden truth (``truth_file``).
     """
-    console.rule("[bold magenta]SIMULATED votes → kappa, Table 2, export, preprocess, train")
+    console.rule(
+        Text("SIMULATED votes → kappa, Table 2, export, preprocess, train", style="bold magenta")
+    )
     db = ["--db", url]
     export, data = sim / "export", sim / "data"
     run_command(console, "dfew-build", [*db, "kappa"])
@@ -206,7 +209,7 @@ def print_logins(console: Console, campaign: DemoCampaign, url: str) -> None:
         table.add_row(name, DEMO_PEOPLE[name], secret)
     console.print(table)
     console.print(
-        f"annotation app: [bold]{url}[/bold]\n"
+        f"annotation app: {url}\n"
         "1. log in as admin → Screening: accept the candidate clips;\n"
         "2. log in as ann1 (or ann2) → Guide, then the Quiz: its two gold clips are "
         f"{EMOTIONS[GOLD_EMOTION - 1]};\n"

@@ -6,6 +6,7 @@ import shlex
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 from dfew_build.errors import UserError
 
@@ -20,7 +21,7 @@ def run_command(console: Console, program: str, argv: Sequence[str]) -> None:
     """
     argv = [str(arg) for arg in argv]
     line = shlex.join([program, *argv])
-    console.print(f"\n[bold cyan]$ {line}[/bold cyan]", highlight=False, soft_wrap=True)
+    console.print(Text(f"\n$ {line}", style="bold cyan"), highlight=False, soft_wrap=True)
     if program == "dfew-build":
         from dfew_build.cli import main
 

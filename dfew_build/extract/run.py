@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from dfew_build.errors import UserError
 from dfew_build.extract.config import ExtractConfig
@@ -170,9 +171,10 @@ def extract_movies(
             results[index] = result
             style = {"done": "green", "skipped": "yellow", "failed": "red"}[result.status]
             progress.console.print(
-                f"[{style}]{result.status}[/{style}] {Path(result.path).name}: {result.message}",
+                Text.assemble(
+                    (result.status, style), f" {Path(result.path).name}: {result.message}"
+                ),
                 highlight=False,
-                markup=True,
                 soft_wrap=True,  # one line per movie, whatever the terminal's width
             )
 

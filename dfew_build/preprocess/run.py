@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from analysis.atomic import atomic_write_bytes
 from dfew_build.errors import UserError
@@ -172,7 +173,7 @@ def preprocess(config: PreprocessConfig, url: str, console: Console) -> Preproce
                 else:
                     style = "yellow" if outcome.status == DROPPED else "red"
                     progress.console.print(
-                        f"[{style}]{outcome.status}[/{style}] {job.clip}: {outcome.reason}",
+                        Text.assemble((outcome.status, style), f" {job.clip}: {outcome.reason}"),
                         highlight=False,
                     )
                 rows.append(_row(job, outcome.status, outcome.reason, outcome))

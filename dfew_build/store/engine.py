@@ -20,7 +20,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from dfew_build.errors import UserError
@@ -29,6 +37,7 @@ from dfew_build.store.queries import largest_movie_use, largest_vote_count
 
 DEFAULT_URL = "sqlite:///dfew.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 10
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -36,6 +45,46 @@ def resolve_url(cli_value: str | None, environ: Mapping[str, str] | None = None)
     """Return the store URL: ``--db`` if given, else ``DFEW_DB``, else the default SQLite file."""
     environ = os.environ if environ is None else environ
     return cli_value or environ.get("DFEW_DB") or DEFAULT_URL
+
+
+def safe_url(url: str) -> str:
+    """Return ``url`` fit to print: its password, if any, replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(unparseable store URL)"
+
+
+def describe_store_error(exc: SQLAlchemyError, url: str | None) -> str:
+    """Return one line saying what a database error means for the user and what to do.
+
+    Covers SQLite and PostgreSQL alike: a locked or unreachable store, a file that is not a
+    store, a value too long for its column, and a concurrent writer that won a race.
+    """
+    where = "the store" if url is None else f"store {safe_url(url)}"
+    detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+    low = detail.lower()
+    if isinstance(exc, IntegrityError):
+        return (
+            f"another process changed {where} at the same moment ({detail}) — nothing was "
+            "written; run the command again"
+        )
+    if isinstance(exc, DataError):
+        return f"a value does not fit {where} ({detail}) — shorten it or fix its type"
+    if "locked" in low or "busy" in low:
+        return (
+            f"{where} stayed locked by another writer for {SQLITE_BUSY_TIMEOUT_MS // 1000} s — "
+            "wait for it (an extract or import) to finish, then run again"
+        )
+    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        return f"{where} is not a dfew-build store (not a SQLite database) — check --db / DFEW_DB"
+    if isinstance(exc, OperationalError) and (
+        "connect" in low or "timeout" in low or "unable to open" in low or "does not exist" in low
+    ):
+        return f"cannot reach {where} ({detail}) — check --db / DFEW_DB and that it is running"
+    if isinstance(exc, DatabaseError):
+        return f"{where} refused the operation ({detail}) — check --db / DFEW_DB"
+    return f"{where}: {type(exc).__name__} ({detail}) — check --db / DFEW_DB"
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -49,11 +98,15 @@ def _sqlite_path(url: str) -> Path | None:
 def make_engine(url: str) -> Engine:
     """Return an engine for ``url``, configured for SQLite's WAL mode where it applies."""
     try:
-        engine = create_engine(url)
-    except (ArgumentError, ModuleNotFoundError) as exc:
+        parsed = make_url(url)
+        postgres = parsed.get_backend_name() == "postgresql"
+        # A server that does not answer fails in seconds rather than after the OS's minutes.
+        connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S} if postgres else {}
+        engine = create_engine(parsed, connect_args=connect_args)
+    except (ArgumentError, ValueError, NoSuchModuleError, ModuleNotFoundError) as exc:
         raise UserError(
-            f"cannot use store URL {url!r} ({exc}) — give a SQLAlchemy URL such as "
-            "sqlite:///dfew.sqlite or postgresql+psycopg://user@host/db"
+            f"cannot use store URL {safe_url(url)} ({type(exc).__name__}) — give a SQLAlchemy "
+            "URL such as sqlite:///dfew.sqlite or postgresql+psycopg://user@host/db"
         ) from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -157,22 +210,32 @@ def open_store(url: str) -> Store:
     engine = make_engine(url)
     try:
         revision = _current_revision(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         engine.dispose()
-        raise UserError(f"cannot open store {url}: {exc.orig} — check --db / DFEW_DB") from exc
+        raise UserError(describe_store_error(exc, url)) from exc
     if revision is None:
         engine.dispose()
-        raise UserError(f"{url} is not a dfew-build store — run `dfew-build init` to create one")
-    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
-    if revision not in known:
-        engine.dispose()
         raise UserError(
-            f"store {url} has schema revision {revision}, newer than this dfew-build knows — "
-            "upgrade dfew-build (pip install -U dfew-build)"
+            f"{safe_url(url)} is not a dfew-build store — run `dfew-build init` to create one"
         )
+    try:
+        _refuse_newer(url, revision)
+    except UserError:
+        engine.dispose()
+        raise
     if revision != head_revision():
         _upgrade(engine)
     return Store(url, engine)
+
+
+def _refuse_newer(url: str, revision: str | None) -> None:
+    """Raise UserError when the store's schema ``revision`` is one this code does not know."""
+    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    if revision is not None and revision not in known:
+        raise UserError(
+            f"store {safe_url(url)} has schema revision {revision}, newer than this dfew-build "
+            "knows — upgrade dfew-build (pip install -U dfew-build)"
+        )
 
 
 def init_store(url: str, votes_per_clip: int | None = None, quota: int | None = None) -> Store:
@@ -191,10 +254,14 @@ def init_store(url: str, votes_per_clip: int | None = None, quota: int | None = 
         raise UserError(f"folder {sqlite_file.parent} does not exist — create it or pick another")
     engine = make_engine(url)
     try:
+        _refuse_newer(url, _current_revision(engine))
         _upgrade(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         engine.dispose()
-        raise UserError(f"cannot create store {url}: {exc.orig} — check --db / DFEW_DB") from exc
+        raise UserError(describe_store_error(exc, url)) from exc
+    except UserError:
+        engine.dispose()
+        raise
     store = Store(url, engine)
     with store.write() as session:
         settings = session.get(StoreSettings, 1)

@@ -30,6 +30,13 @@ ROLES = ("annotator", "reviewer", "admin")
 QUALIFICATIONS = ("pending", "qualified", "imported")
 EXTRACT_STATES = ("running", "done", "failed")
 
+# Column sizes of user-supplied text, checked before inserting so that SQLite (which would store
+# a longer value) and PostgreSQL (which would raise DataError) refuse the same names.
+TITLE_LENGTH = 300
+PATH_LENGTH = 1000
+CLIP_NAME_LENGTH = 200
+PERSON_NAME_LENGTH = 100
+
 # A file size in bytes: 64-bit on PostgreSQL (movies pass 2 GiB); SQLite integers are 64-bit anyway.
 FileSize = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -80,8 +87,8 @@ class Movie(Base):
     __tablename__ = "movie"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(300))
-    path: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    path: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
     content_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     duration_s: Mapped[float | None] = mapped_column(Float)
     fps: Mapped[float | None] = mapped_column(Float)
@@ -120,9 +127,9 @@ class Clip(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(CLIP_NAME_LENGTH), unique=True)
     movie_id: Mapped[int | None] = mapped_column(ForeignKey("movie.id", ondelete="RESTRICT"))
-    path: Mapped[str | None] = mapped_column(String(1000))
+    path: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
     file_hash: Mapped[str | None] = mapped_column(String(64))
     start_s: Mapped[float | None] = mapped_column(Float)
     end_s: Mapped[float | None] = mapped_column(Float)
@@ -130,7 +137,7 @@ class Clip(Base):
     end_frame: Mapped[int | None] = mapped_column(Integer)
     bucket: Mapped[str | None] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(String(16), default="manual")
-    extractor: Mapped[str | None] = mapped_column(String(100))
+    extractor: Mapped[str | None] = mapped_column(String(PERSON_NAME_LENGTH))
     suggested_emotion: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="candidate")
     # The label and test fold a published release gave this clip (import-dfew), if any.
@@ -162,7 +169,7 @@ class Annotator(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(PERSON_NAME_LENGTH), unique=True)
     role: Mapped[str] = mapped_column(String(16), default="annotator")
     secret_hash: Mapped[str | None] = mapped_column(String(200))
     qualification: Mapped[str] = mapped_column(String(16), default="pending")
