@@ -20,6 +20,7 @@ single label and Fleiss' kappa exactly as the release gives them.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,8 @@ ANNOTATION_CANDIDATES = (
 )
 CLIP_COLUMN_NAMES = ("order", "clip", "videoname", "video", "name")
 RATER_PREFIX = "dfew-rater-"
+# Most votes one clip may have in an imported release (DFEW has 10 per clip).
+MAX_RATERS = 100
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,9 @@ def read_annotation(path: Path) -> pd.DataFrame:
     """
     try:
         raw = pd.read_excel(path) if path.suffix == ".xlsx" else pd.read_csv(path, dtype=str)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise UserError(f"cannot read {path} ({exc}) — is it DFEW's annotation.xlsx?") from exc
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
+        detail = " ".join(str(exc).split())
+        raise UserError(f"cannot read {path} ({detail}) — is it DFEW's annotation.xlsx?") from exc
     headers = {_normalised(column): column for column in raw.columns}
     clip_column = next((headers[name] for name in CLIP_COLUMN_NAMES if name in headers), None)
     count_columns = {}
@@ -115,19 +119,31 @@ def read_annotation(path: Path) -> pd.DataFrame:
             "video_name) and one count column per emotion (happy … fear) — is it DFEW's file?"
         )
     table = raw[list(count_columns)].rename(columns=count_columns)
-    table = table.apply(pd.to_numeric, errors="coerce")
-    if table.isna().any().any() or (table < 0).any().any():
-        bad = int(table.isna().any(axis=1).idxmax()) + 2
-        raise UserError(f"{path} row {bad}: vote counts must be whole numbers ≥ 0 — fix that row")
+    table = table.apply(pd.to_numeric, errors="coerce").astype("float64")
+    # Whole, finite, not negative, and at most MAX_RATERS votes per clip: 8.5 + 1.5 is not 9.
+    wrong = (table.isna() | (table < 0) | (table != table.round())).any(axis=1)
+    wrong |= ~(table.sum(axis=1) <= MAX_RATERS)
+    if wrong.any():
+        bad = int(wrong.to_numpy().argmax()) + 2
+        raise UserError(
+            f"{path} row {bad}: vote counts must be whole numbers ≥ 0 with at most {MAX_RATERS} "
+            "votes per clip — fix that row"
+        )
     table = table.astype("int64")
     table.index = pd.Index(raw[clip_column].map(clip_name), name="clip")
     if table.index.duplicated().any():
         raise UserError(f"{path}: clip {table.index[table.index.duplicated()][0]} appears twice")
     label_column = headers.get("label")
     if label_column is not None:
-        table["label"] = (
-            pd.to_numeric(raw[label_column], errors="coerce").fillna(0).to_numpy(dtype="int64")
-        )
+        labels = pd.to_numeric(raw[label_column], errors="coerce").fillna(0).astype("float64")
+        wrong = ~labels.isin(range(len(EMOTIONS) + 1))
+        if wrong.any():
+            bad = int(wrong.to_numpy().argmax()) + 2
+            raise UserError(
+                f"{path} row {bad}: label {raw[label_column].iloc[bad - 2]!r} is not 0 (no single "
+                "label) or an emotion code 1..7 — fix that row"
+            )
+        table["label"] = labels.to_numpy(dtype="int64")
     return table.sort_index()
 
 

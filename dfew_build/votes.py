@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +14,17 @@ from sqlalchemy.orm import Session
 from analysis.emotions import emotion_code
 from analysis.errors import AnalysisInputError
 from dfew_build.errors import UserError
+from dfew_build.options import name_problem
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
-from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
+from dfew_build.store.models import (
+    CLIP_NAME_LENGTH,
+    PERSON_NAME_LENGTH,
+    Annotator,
+    Clip,
+    StoreSettings,
+    Vote,
+)
 from dfew_build.store.vote_settle import settle_votes_now
 
 VOTE_COLUMNS = ("clip", "annotator", "emotion")
@@ -41,22 +50,38 @@ def read_vote_file(path: Path) -> pd.DataFrame:
             f"no file {path} — give the path of a CSV with columns clip,annotator,emotion"
         )
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path} is not a readable CSV ({exc}) — save it as UTF-8 CSV") from exc
+        with warnings.catch_warnings():
+            # A row with more fields than the header: an error, not a silently shifted row.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                path, dtype=str, keep_default_na=False, index_col=False, on_bad_lines="error"
+            )
+    except (
+        pd.errors.ParserError,
+        pd.errors.ParserWarning,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+    ) as exc:
+        detail = " ".join(str(exc).split())
+        raise UserError(
+            f"{path} is not a readable CSV ({detail}) — save it as UTF-8 CSV with three fields "
+            "per row: clip,annotator,emotion"
+        ) from exc
     missing = [column for column in VOTE_COLUMNS if column not in table.columns]
     if missing:
         raise UserError(
             f"{path} lacks column(s) {', '.join(missing)} — the header must name "
             "clip,annotator,emotion"
         )
+    if table.empty:
+        raise UserError(f"{path} has a header but no rows — add votes below the header")
     table = table.loc[:, list(VOTE_COLUMNS)].apply(lambda column: column.str.strip())
-    for column in ("clip", "annotator"):
-        blank = table.index[table[column] == ""]
-        if len(blank):
-            raise UserError(
-                f"{path} row {blank[0] + 2}: empty {column} — fill it in or drop the row"
-            )
+    for column, length in (("clip", CLIP_NAME_LENGTH), ("annotator", PERSON_NAME_LENGTH)):
+        for value in table[column].unique():
+            problem = name_problem(value, f"{column} name", length)
+            if problem:
+                row = table.index[table[column] == value][0]
+                raise UserError(f"{path} row {row + 2}: {problem}")
     codes = {}
     for value in table["emotion"].unique():
         try:

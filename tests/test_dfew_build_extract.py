@@ -215,11 +215,11 @@ def test_interrupted_run_resumes_without_duplicates(
     assert sorted(f"{n}.mp4" for n in names) == resumed
 
 
-def test_refused_insert_deletes_the_file_and_orphans_are_cleaned(
+def test_refused_insert_deletes_the_file_and_only_recorded_files_are_recovered(
     sample_movie, tmp_path: Path, sqlite_url: str
 ) -> None:
     path, _ = sample_movie
-    store = init_store(sqlite_url, quota=1)
+    store = init_store(sqlite_url, quota=2)
     info = probe_movie(path)
     record = catalog.register_movie(store, info, "ab" * 32)
     out = tmp_path / "clips"
@@ -231,6 +231,16 @@ def test_refused_insert_deletes_the_file_and_orphans_are_cleaned(
         store, Clip(name=final.stem, movie_id=record.id), temp, final
     )
     assert added.outcome == "added" and final.exists() and not temp.exists()
+    with store.read() as session:
+        assert session.get(Clip, added.clip_id).path == str(final.resolve())
+
+    # A run killed after committing its row but before renaming: the row names the temporary
+    # file of a process that is gone, so the next run renames it.
+    killed = out / "abababababababab_0000005_0000006.mp4"
+    stale_temp = killed.with_name(f".{killed.stem}.999999999.part.mp4")
+    stale_temp.write_bytes(b"cut, committed, not renamed")
+    with store.write() as session:
+        session.add(Clip(name=killed.stem, movie_id=record.id, path=str(stale_temp.resolve())))
 
     second = out / "abababababababab_0000003_0000004.mp4"
     temp = catalog.temp_path(second)
@@ -240,16 +250,39 @@ def test_refused_insert_deletes_the_file_and_orphans_are_cleaned(
     )
     assert refused.outcome == "quota" and not temp.exists() and not second.exists()
 
-    orphan = out / "abababababababab_0000009_0000010.mp4"
-    orphan.write_bytes(b"renamed, never committed")
-    stale = out / ".abababababababab_0000011_0000012.999999999.part.mp4"
-    stale.write_bytes(b"from a dead process")
-    other = out / "cdcdcdcdcdcdcdcd_0000001_0000002.mp4"  # another movie's file: not ours
-    other.write_bytes(b"x")
-    assert sorted(catalog.clean_orphans(store, record.id, out, "abababababababab")) == sorted(
-        [orphan, stale]
-    )
-    assert sorted(out.iterdir()) == sorted([final, other])
+    # Files no row of this store names are never deleted: another campaign's clips of the same
+    # movie, or a temporary file this store did not record.
+    foreign = out / "abababababababab_0000009_0000010.mp4"
+    foreign.write_bytes(b"another store's clip")
+    unrecorded = out / ".abababababababab_0000011_0000012.999999999.part.mp4"
+    unrecorded.write_bytes(b"not ours")
+    assert catalog.recover_files(store, record.id) == [killed.resolve()]
+    assert sorted(out.iterdir()) == sorted([final, killed, foreign, unrecorded])
+    assert catalog.foreign_clips(store, out) == [foreign]
+    with store.read() as session:
+        assert session.scalar(select(Clip.path).where(Clip.name == killed.stem)) == str(
+            killed.resolve()
+        )
+
+
+def test_extract_refuses_a_folder_with_another_stores_clips(
+    sample_movie, tmp_path: Path, capsys
+) -> None:
+    """Two campaigns, one clip folder: the second extract refuses instead of deleting clips."""
+    path, _ = sample_movie
+    out = tmp_path / "shared-clips"
+    first, second = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("first", "second"))
+    for url in (first, second):
+        assert main(["--db", url, "init"]) == 0
+    assert main(["--db", first, "extract", str(path), "--out", str(out), "--max-len", "2"]) == 0
+    clips = sorted(out.iterdir())
+    assert clips
+    capsys.readouterr()
+    status = main(["--db", second, "extract", str(path), "--out", str(out), "--max-len", "2"])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "did not record" in err and "own clip folder" in err
+    assert sorted(out.iterdir()) == clips
 
 
 def _extract_process(url: str, movie_path: str, out: str, max_len: str, start, results) -> None:

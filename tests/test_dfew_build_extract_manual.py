@@ -188,7 +188,7 @@ def test_import_clips_finds_where_each_clip_came_from(
 
 
 @pytest.mark.parametrize(
-    ("folder", "words"), [("missing", "is not a folder"), ("empty", "no clip files in")]
+    ("folder", "words"), [("missing", "does not exist"), ("empty", "no clip files in")]
 )
 def test_import_clips_refuses_a_missing_or_empty_folder(
     sample_movie: Path, tmp_path: Path, sqlite_url: str, capsys, folder, words

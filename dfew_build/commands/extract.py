@@ -113,7 +113,7 @@ def _register_extract(commands: argparse._SubParsersAction) -> None:
     )
     extract.add_argument(
         "--face-fps",
-        type=finite_float(0, 60, "checks per second", low_open=True),
+        type=finite_float(0, 30, "checks per second", low_open=True),
         default=scan.face_fps,
         help="face checks per second of movie",
     )
@@ -164,11 +164,6 @@ def run_extract(args: argparse.Namespace, console: Console) -> None:
     """Run the extraction; exit non-zero (one line) when any movie failed."""
     from dfew_build.extract.run import extract_movies
 
-    if args.min_len > args.max_len:
-        raise UserError(
-            f"--min-len {args.min_len:g} is longer than --max-len {args.max_len:g} — "
-            "swap them or pick other lengths"
-        )
     config = ExtractConfig(
         out_dir=args.out,
         quota=args.quota,

@@ -1,13 +1,16 @@
 """The store side of extraction: movies by content hash, clips with their files, the quota.
 
-Every clip row comes with its file and the other way round. A clip is cut to a temporary name in
-the output folder; then, inside one write transaction, its row is inserted (the database's quota
-trigger and the unique clip name may refuse it), the file is renamed to its final name, and the
-transaction commits. A refused row deletes the temporary file; a failed commit deletes the renamed
-file. A process killed between the rename and the commit leaves a file without a row, which
-:func:`clean_orphans` removes on the next run, while holding the same lock (SQLite's write lock,
-PostgreSQL's lock on the movie row that the quota trigger also takes), so it never races a
-concurrent writer.
+Every clip row comes with its file and the other way round, and no file is ever deleted that
+this store did not record as its own. A clip is cut to a temporary name in the output folder;
+then its row is inserted with that temporary path (the database's quota trigger and the unique
+clip name may refuse it) and committed, the file is renamed to its final name, and the row's path
+is updated. A refused row deletes the temporary file. A process killed between the commit and
+the update leaves a row whose path is a temporary name, which :func:`recover_files` completes on
+the next run (renaming the file, or dropping a row whose file is gone), while holding the same
+lock (SQLite's write lock, PostgreSQL's lock on the movie row that the quota trigger also takes),
+so it never races a concurrent writer. Files in the folder that no row of this store names (a
+second campaign's clips, say) are never touched: :func:`foreign_clips` lets ``extract`` refuse
+such a folder.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +34,8 @@ from dfew_build.store.triggers import QUOTA_MARKER
 
 CLIP_SUFFIX = ".mp4"
 _PART = ".part"
+_TEMP_FILE = re.compile(r"\.(?P<stem>.+)\.[0-9]+\.part(?P<suffix>\.[^.]+)")
+_CLIP_FILE = re.compile(r"[0-9a-f]{16}_[0-9]{7}_[0-9]{7}\.mp4")
 
 
 @dataclass(frozen=True)
@@ -169,25 +175,20 @@ class Insertion:
 
 
 def add_clip_with_file(store: Store, clip: Clip, temp: Path, final: Path) -> Insertion:
-    """Insert ``clip`` and move ``temp`` to ``final`` in one step; see the module docstring.
+    """Insert ``clip`` for the cut file ``temp`` and move that file to ``final``.
 
-    ``clip.path`` is set to ``final`` and ``clip.file_hash`` to the file's hash. On a refusal the
-    temporary file is deleted and the outcome says why; other errors delete both files and rise.
+    See the module docstring. ``clip.path`` ends as ``final`` and ``clip.file_hash`` is the
+    file's hash. Returns the outcome; on a refusal the temporary file is deleted and the outcome
+    says why; other errors delete the file (and the row, if it was committed) and rise.
     """
-    clip.path = str(final.resolve())
+    clip.path = str(temp.resolve())  # recorded as this store's own temporary file
     clip.file_hash = file_sha256(temp)
-    renamed = False
     try:
         with store.write() as session:
             session.add(clip)
             session.flush()  # the quota trigger and the unique name check run here
-            os.replace(temp, final)
-            renamed = True
             clip_id = clip.id
-        return Insertion("added", clip_id)
     except IntegrityError as exc:
-        if renamed:
-            _unlink(final)
         _unlink(temp)
         if QUOTA_MARKER in str(exc.orig):
             return Insertion("quota")
@@ -195,31 +196,71 @@ def add_clip_with_file(store: Store, clip: Clip, temp: Path, final: Path) -> Ins
             return Insertion("exists")
         raise
     except BaseException:
-        if renamed:
-            _unlink(final)
         _unlink(temp)
         raise
+    try:
+        os.replace(temp, final)
+    except OSError:
+        with store.write() as session:
+            session.execute(delete(Clip).where(Clip.id == clip_id))
+        _unlink(temp)
+        raise
+    with store.write() as session:
+        session.execute(update(Clip).where(Clip.id == clip_id).values(path=str(final.resolve())))
+    clip.path = str(final.resolve())
+    return Insertion("added", clip_id)
 
 
-def clean_orphans(store: Store, movie_id: int, out_dir: Path, prefix: str) -> list[Path]:
-    """Delete files of this movie in ``out_dir`` that no clip row owns; return what was deleted.
+def final_path(temp: Path) -> Path:
+    """Return the final name of a clip written under the temporary name ``temp``."""
+    match = _TEMP_FILE.fullmatch(temp.name)
+    if match is None:
+        raise ValueError(f"{temp} is not a temporary clip name")
+    return temp.with_name(match["stem"] + match["suffix"])
 
-    Covers finished files whose row never committed and temporary files of processes that are
-    gone (a live process's temporary file is left alone). Runs under the movie's write lock.
+
+def is_temp_path(path: str | Path) -> bool:
+    """Return whether ``path`` is a temporary clip name (see :func:`temp_path`)."""
+    return _TEMP_FILE.fullmatch(Path(path).name) is not None
+
+
+def recover_files(store: Store, movie_id: int) -> list[Path]:
+    """Finish the clips of a movie that a killed run left under their temporary names.
+
+    A recorded temporary file of a process that is gone is renamed to its final name; a row
+    whose file is gone (and that has no votes) is dropped. Only files this store recorded are
+    touched. Returns the final paths of the clips recovered. Runs under the movie's write lock.
     """
-    removed = []
+    recovered = []
     with store.write() as session:
         session.execute(select(Movie.id).where(Movie.id == movie_id).with_for_update())
-        owned = set(session.scalars(select(Clip.path).where(Clip.movie_id == movie_id)))
-        for path in sorted(out_dir.glob(f"{prefix}_*{CLIP_SUFFIX}")):
-            if str(path.resolve()) not in owned:
-                _unlink(path)
-                removed.append(path)
-        for path in sorted(out_dir.glob(f".{prefix}_*{_PART}{CLIP_SUFFIX}")):
-            if not _pid_alive(_pid_of(path)):
-                _unlink(path)
-                removed.append(path)
-    return removed
+        clips = session.scalars(select(Clip).where(Clip.movie_id == movie_id)).all()
+        for clip in clips:
+            if not clip.path or not is_temp_path(clip.path):
+                continue
+            temp = Path(clip.path)
+            if _pid_alive(_pid_of(temp)):
+                continue  # a running process is about to rename it itself
+            final = final_path(temp)
+            if temp.exists():
+                os.replace(temp, final)
+            if final.exists():
+                clip.path = str(final)
+                recovered.append(final)
+            elif session.scalar(select(Vote.id).where(Vote.clip_id == clip.id).limit(1)) is None:
+                session.delete(clip)
+    return recovered
+
+
+def foreign_clips(store: Store, out_dir: Path) -> list[Path]:
+    """Return the clip files in ``out_dir`` (named like extracted clips) that no row of this
+    store names: another store's clips, which this store must never delete or overwrite."""
+    found = [p for p in out_dir.glob(f"*{CLIP_SUFFIX}") if _CLIP_FILE.fullmatch(p.name)]
+    if not found:
+        return []
+    with store.read() as session:
+        owned = set(session.scalars(select(Clip.path).where(Clip.path.is_not(None))))
+    return sorted(p for p in found if str(p.resolve()) not in owned)
 
 
 def discard_candidates(store: Store, movie_id: int) -> int:

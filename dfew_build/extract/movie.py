@@ -136,7 +136,7 @@ def _run(job: _Job) -> None:
     if config.force:
         catalog.discard_candidates(job.store, movie.id)
     catalog.set_movie_state(job.store, movie.id, "running")
-    catalog.clean_orphans(job.store, movie.id, config.out_dir, digest[:16])
+    catalog.recover_files(job.store, movie.id)
 
     analysis = scan_movie(
         info,

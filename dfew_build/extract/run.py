@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from dfew_build.errors import UserError
+from dfew_build.extract.catalog import foreign_clips
 from dfew_build.extract.config import ExtractConfig
 from dfew_build.extract.movie import MovieResult
 from dfew_build.extract.probe import MovieError, probe_movie
@@ -144,7 +145,14 @@ def extract_movies(
     get_detector(config.face_detector)  # fails now, once, if its weights are missing
     store = open_store(url)  # fails now if there is no store
     quota = store.settings().quota
+    foreign = foreign_clips(store, config.out_dir)
     store.dispose()
+    if foreign:
+        raise UserError(
+            f"--out {config.out_dir} holds {len(foreign)} clip file(s) this store did not record "
+            f"(e.g. {foreign[0].name}), perhaps another campaign's — give each store its own "
+            "clip folder"
+        )
     if config.quota is not None and config.quota > quota:
         console.print(
             f"note: --quota {config.quota} is above the store's quota of {quota}, which the "
