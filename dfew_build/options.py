@@ -22,7 +22,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _show(text: str, limit: int = 40) -> str:
@@ -80,15 +79,16 @@ def finite_float(
 def name_problem(value: str, what: str, max_length: int) -> str | None:
     """Return what is wrong with a (stripped) name as one line, or None when it is fine.
 
-    A name must not be empty, hold control characters (newlines, tabs, escapes) or be longer
+    A name must not be empty, hold unprintable characters (newlines, tabs, escapes, direction
+    marks; the space is the one blank allowed) or be longer
     than ``max_length`` characters, the store's column size.
     """
     if not value:
         return f"{what} is empty — give a {what}"
-    if _CONTROL.search(value):
+    if not value.replace(" ", "").isprintable():
         return (
-            f"{what} {_show(value)} holds a control character (newline, tab, escape) — "
-            "use printable characters only"
+            f"{what} {_show(value)} holds a control or invisible character (newline, tab, "
+            "escape, direction mark) — use printable characters only"
         )
     if len(value) > max_length:
         return f"{what} {_show(value)} has {len(value)} characters — use at most {max_length}"
@@ -265,7 +265,7 @@ def store_url(text: str) -> str:
 def host(text: str) -> str:
     """Return a host name or address to listen on: one word, printable, at most 253 characters."""
     value = text.strip()
-    if not value or len(value) > 253 or re.search(r"\s", value) or _CONTROL.search(value):
+    if not value or len(value) > 253 or not value.isprintable() or " " in value:
         raise argparse.ArgumentTypeError(
             f"{_show(text)} is not a host name or address — e.g. 127.0.0.1 or 0.0.0.0"
         )

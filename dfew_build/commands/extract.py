@@ -125,7 +125,7 @@ def _register_extract(commands: argparse._SubParsersAction) -> None:
     )
     extract.add_argument(
         "--min-face-ratio",
-        type=finite_float(0, 1),
+        type=finite_float(0, 1, low_open=True),
         default=window.min_face_ratio,
         help="share of sampled frames that must show a face",
     )
