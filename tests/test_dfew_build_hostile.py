@@ -219,3 +219,40 @@ def test_paths_that_are_files_missing_or_under_a_file_are_refused(tmp_path: Path
         options.existing_dir("folder")(str(a_file))
     with pytest.raises(argparse.ArgumentTypeError):
         options.output_file("report", (".json", ".csv"))(str(tmp_path / "found.txt"))
+
+
+def test_a_store_from_a_newer_release_is_refused_by_init_and_info(sqlite_url: str, capsys):
+    assert main(["--db", sqlite_url, "init"]) == 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    before = store_digest(sqlite_url)
+    for command in ("init", "info"):
+        capsys.readouterr()
+        assert main(["--db", sqlite_url, command]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "newer than this dfew-build" in err
+    assert store_digest(sqlite_url) == before
+
+
+def test_a_locked_store_is_one_line(sqlite_url: str, capsys, monkeypatch) -> None:
+    """A writer that holds the lock past the busy timeout: one line, not OperationalError."""
+    import sqlite3
+
+    from dfew_build.store import engine as store_engine
+
+    assert main(["--db", sqlite_url, "init"]) == 0
+    monkeypatch.setattr(store_engine, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        capsys.readouterr()
+        assert main(["--db", sqlite_url, "annotators", "add", "rita"]) == 2
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "locked" in err and "Traceback" not in err

@@ -43,6 +43,7 @@ _PROGRESS_EVERY = 240  # frames between progress reports
 _BAD_PACKETS_ALLOWED = (5, 1 / 1000)
 _QUEUE_FRAMES = 48  # decoded frames buffered ahead of the shot detector
 _FACE_BACKLOG = 32  # sampled frames waiting for the face detector at most
+_POLL_S = 0.5  # every wait on another thread wakes this often (Ctrl+C, a thread that died)
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,8 @@ class _FaceChecker(threading.Thread):
 
     def run(self) -> None:
         try:
-            while (item := self.inbox.get()) is not _END:
-                if self.stop.is_set():
+            while (item := _next(self.inbox, self.stop.is_set)) is not _END:
+                if item is None or self.stop.is_set():
                     return
                 self._take(*item)
             self._settle(None)
@@ -240,6 +241,19 @@ class _FaceChecker(threading.Thread):
             self.samples[number] = FaceSample(frame, 0, 0.0, 0.0)
 
 
+def _next(channel: queue.Queue, given_up: Callable[[], bool]) -> object:
+    """Return the next item of ``channel``, or None once it is empty and ``given_up()`` is true.
+
+    Waits in steps of ``_POLL_S`` seconds, never without a timeout.
+    """
+    while True:
+        try:
+            return channel.get(timeout=_POLL_S)
+        except queue.Empty:
+            if given_up() and channel.empty():
+                return None
+
+
 def scan_movie(
     info: MovieInfo,
     shot_detector: SceneDetector,
@@ -265,7 +279,9 @@ def scan_movie(
     decoder.start()
     checker.start()
     try:
-        while (item := decoder.out.get()) is not _END:
+        while (item := _next(decoder.out, lambda: not decoder.is_alive())) is not _END:
+            if item is None:
+                raise MovieError("the decoding thread ended without a word — run again")
             if isinstance(item, BaseException):
                 raise item
             times.append(item.seconds)

@@ -73,7 +73,7 @@ def describe_store_error(exc: SQLAlchemyError, url: str | None) -> str:
         return f"a value does not fit {where} ({detail}) — shorten it or fix its type"
     if "locked" in low or "busy" in low:
         return (
-            f"{where} stayed locked by another writer for {SQLITE_BUSY_TIMEOUT_MS // 1000} s — "
+            f"{where} stayed locked by another writer for {SQLITE_BUSY_TIMEOUT_MS / 1000:g} s — "
             "wait for it (an extract or import) to finish, then run again"
         )
     if "not a database" in low or "malformed" in low or "file is encrypted" in low:
@@ -176,7 +176,9 @@ class Store:
         with self.read() as session:
             settings = session.get(StoreSettings, 1)
         if settings is None:
-            raise UserError(f"store {self.url} has no settings row — run `dfew-build init` on it")
+            raise UserError(
+                f"store {safe_url(self.url)} has no settings row — run `dfew-build init` on it"
+            )
         return settings
 
     def dispose(self) -> None:
