@@ -11,6 +11,7 @@ process under a timeout (a hang guard, not a speed bound) and says whether it wa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -22,7 +23,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy import Engine, MetaData, create_engine, select
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,23 +74,27 @@ def sample_video(name: str = "carphone_pristine.mp4") -> Path:
     return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
 
 
+@functools.lru_cache(maxsize=8)
+def _reflected(url: str) -> tuple[Engine, MetaData]:
+    """Return an engine for ``url`` and its reflected tables (reflecting takes a while on
+    PostgreSQL, and no case changes the schema)."""
+    engine = create_engine(url, poolclass=NullPool)
+    metadata = MetaData()
+    metadata.reflect(engine)
+    return engine, metadata
+
+
 def store_digest(url: str) -> str:
     """Return the SHA-256 (hex) of every row of every table of the store at ``url``."""
-    engine = create_engine(url)
-    try:
-        metadata = MetaData()
-        metadata.reflect(engine)
-        digest = hashlib.sha256()
-        with engine.connect() as connection:
-            for name in sorted(metadata.tables):
-                table = metadata.tables[name]
-                rows = connection.execute(select(table)).all()
-                digest.update(name.encode())
-                for row in sorted(repr(tuple(row)) for row in rows):
-                    digest.update(row.encode())
-        return digest.hexdigest()
-    finally:
-        engine.dispose()
+    engine, metadata = _reflected(url)
+    digest = hashlib.sha256()
+    with engine.connect() as connection:
+        for name in sorted(metadata.tables):
+            rows = connection.execute(select(metadata.tables[name])).all()
+            digest.update(name.encode())
+            for row in sorted(repr(tuple(row)) for row in rows):
+                digest.update(row.encode())
+    return digest.hexdigest()
 
 
 def _free_port() -> int:
