@@ -62,12 +62,7 @@ def load_tables(store: Store) -> StoreTables:
 def store_kappa(
     tables: StoreTables, subset: Subset, threshold: int, n_boot: int, seed: int
 ) -> KappaReport:
-    """Return Fleiss' kappa over complete clips, all of them or only the single-labelled ones.
-
-    ``threshold`` is checked against the store's votes per clip whatever the subset, so a
-    threshold that could never label a clip is refused rather than ignored.
-    """
-    check_threshold(threshold, tables.n_raters)
+    """Return Fleiss' kappa over complete clips, all of them or only the single-labelled ones."""
     if not len(tables.counts):
         raise UserError(
             "the store has no votes, so kappa cannot be computed — import votes "

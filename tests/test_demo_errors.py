@@ -67,7 +67,7 @@ def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path, capsys) -> Non
 
 def test_simulate_needs_ten_annotators(tmp_path: Path, capsys) -> None:
     assert main(["demo", "--dir", str(tmp_path / "demo"), "--simulate", "5"]) == 2
-    _one_line(capsys, "needs 10 votes", "--simulate 10")
+    _one_line(capsys, "--simulate", "10..1000")
     demo_elsewhere = ["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "demo", "--dir"]
     assert main([*demo_elsewhere, str(tmp_path / "demo"), "--simulate", "10"]) == 2
     _one_line(capsys, "drop --db")

@@ -16,6 +16,7 @@ from dfew_build.store.engine import open_store
 if TYPE_CHECKING:
     from analysis.agreement import KappaReport
 
+DEFAULT_THRESHOLD = 6  # the paper's r: a single label needs 7 of 10 votes
 LANDIS_KOCH_BANDS = (
     ("< 0.00", "Poor"),
     ("0.00–0.20", "Slight"),
@@ -36,7 +37,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     kappa.add_argument("--seed", type=SEED, default=0)
     kappa.add_argument("--json", action="store_true", help="print one JSON object")
-    kappa.set_defaults(handler=run_kappa)
+    # None: not given, so --subset all (which labels nothing) does not check it.
+    kappa.set_defaults(handler=run_kappa, threshold=None)
 
     stats = commands.add_parser("stats", help="the paper's Table 2: emotion × duration bucket")
     _add_threshold(stats)
@@ -60,17 +62,23 @@ def _add_threshold(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
         type=bounded_int(0, 999),
-        default=6,
-        help="a clip is labelled k when votes_k > r (r = 6)",
+        default=DEFAULT_THRESHOLD,
+        help=f"a clip is labelled k when votes_k > r (r = {DEFAULT_THRESHOLD})",
     )
 
 
 def run_kappa(args: argparse.Namespace, console: Console) -> None:
     """Print Fleiss' kappa as a readable report or as one JSON object."""
+    from analysis.votes import check_threshold
     from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
 
     tables = reports.load_tables(open_store(args.url))
-    report = reports.store_kappa(tables, args.subset, args.threshold, args.bootstrap, args.seed)
+    if args.threshold is None:
+        threshold = DEFAULT_THRESHOLD
+    else:
+        check_threshold(args.threshold, tables.n_raters)  # refused, never silently ignored
+        threshold = args.threshold
+    report = reports.store_kappa(tables, args.subset, threshold, args.bootstrap, args.seed)
     if args.json:
         print(json.dumps({**report.to_dict(), "subset": args.subset}))
         return
