@@ -278,9 +278,9 @@ def test_store_paths_and_a_clip_missing_from_disk(
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["--frames", "0"], "--frames 0"),
+        (["--frames", "0"], "--frames: '0' is out of range"),
         (["--min-face-ratio", "1.5"], "--min-face-ratio"),
-        (["--detector", "nope"], "unknown face detector 'nope'"),
+        (["--detector", "nope"], "invalid choice: 'nope'"),
         (["--size", "224"], "112"),  # the folder already holds 112 × 112 clips
     ],
 )
