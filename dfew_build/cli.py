@@ -102,3 +102,7 @@ def _check_environment_url(url: str, check) -> None:
 def _one_line(message: str) -> str:
     """Return ``message`` on one line (a value quoted in it may hold a newline)."""
     return " ".join(message.split("\n"))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
