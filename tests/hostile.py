@@ -17,7 +17,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, select
 from sqlalchemy.pool import NullPool
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,13 +98,6 @@ def store_digest(url: str) -> str:
     return digest.hexdigest()
 
 
-def _free_port() -> int:
-    """Return a TCP port nothing listens on now (the system picks it; never a fixed one)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _write(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -120,7 +114,7 @@ def build_campaign(folder: Path, url: str) -> Campaign:
     from dfew_build.cli import main
 
     folder.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, str] = {"dir": str(folder), "port": str(_free_port())}
+    paths: dict[str, str] = {"dir": str(folder), "port": str(free_port())}
     movie = folder / "movie.mp4"
     shutil.copyfile(sample_video(), movie)
     paths["movie"] = str(movie)
