@@ -77,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.db is None:
             _check_environment_url(url, store_url)
         args.url = url
-        # User data (names, paths, titles) is printed as typed, never read as rich markup.
-        args.handler(args, Console(markup=False))
+        # User data (names, paths, titles) is printed as typed: no rich markup, no :emoji: codes.
+        args.handler(args, Console(markup=False, emoji=False))
     except KeyboardInterrupt:
         print("interrupted: nothing half-written was kept", file=sys.stderr)
         return 130

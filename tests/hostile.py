@@ -36,7 +36,13 @@ NON_FINITE = ("nan", "inf", "-inf", "1e400")
 BAD_INTS = (*NOT_NUMBERS, "nan", "inf", "1.5", "1e20", str(2**63))
 BAD_FLOATS = (*NOT_NUMBERS, *NON_FINITE)
 BAD_NAMES = ("", "   ", "a\nb", "esc\x1b[31m", "x" * 400)
-MARKUP = ("eve[/i]", "[bold]bob[/bold]", "[link=http://x]m[/link]", "![i](http://x/a.png)")
+MARKUP = (
+    "eve[/i]",
+    "[bold]bob[/bold]",
+    "[link=http://x]m[/link]",
+    "![i](http://x/a.png)",
+    ":smile:",
+)
 BAD_EMOTIONS = ("³", "①", "٣", "0", "8", "1.0", "", "[/x]")
 BAD_TIMES = ("nan", "inf", "-1", "³", "", "1::2", "nan:00")
 
