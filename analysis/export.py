@@ -109,9 +109,11 @@ def assign_folds(labels: pd.Series, n_folds: int = 5, seed: int = 0) -> pd.Serie
 
 
 def _check_export_inputs(
-    counts: pd.DataFrame, labels: pd.Series, folds: pd.Series
+    counts: pd.DataFrame, labels: pd.Series, folds: pd.Series, outside_folds: bool = False
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """Check the three tables agree; return counts, labels and folds aligned and sorted."""
+    """Check the three tables agree; return counts, labels and the folds of the labelled clips
+    that have one, aligned and sorted (single-labelled clips without a fold are refused unless
+    ``outside_folds``)."""
     check_emotion_columns(counts)
     if counts.shape[1] != N_EMOTIONS:
         raise AnalysisInputError(
@@ -143,7 +145,9 @@ def _check_export_inputs(
             "collect more votes or use a lower threshold"
         )
     without = labelled.difference(folds.index)
-    if len(without):
+    if outside_folds:
+        labelled = labelled.difference(without)
+    elif len(without):
         raise AnalysisInputError(
             f"{len(without)} single-labelled clip(s) have no fold (e.g. {without[0]!r}): "
             "assign folds with assign_folds(labels)"
@@ -183,7 +187,11 @@ def _check_clip_names(clips: pd.Series) -> None:
 
 
 def write_dfew_export(
-    out_dir: str | os.PathLike[str], counts: pd.DataFrame, labels: pd.Series, folds: pd.Series
+    out_dir: str | os.PathLike[str],
+    counts: pd.DataFrame,
+    labels: pd.Series,
+    folds: pd.Series,
+    outside_folds: bool = False,
 ) -> list[Path]:
     """Write vote counts, single labels and folds in the DFEW release's file layout.
 
@@ -208,6 +216,9 @@ def write_dfew_export(
     folds : Series
         Fold numbers 1..K (K >= 2) of exactly the single-labelled clips, as
         :func:`assign_folds` returns them.
+    outside_folds : bool, default False
+        Let single-labelled clips have no fold: they stay in annotation.csv and
+        single_labeled.csv and out of every split file, as DFEW leaves out clips without a face.
 
     Returns
     -------
@@ -221,14 +232,15 @@ def write_dfew_export(
         When the inputs disagree (a labelled clip without counts or fold, a fold without a
         label, fold numbers not 1..K) or are malformed; nothing is written then.
     """
-    table, codes, fold_numbers = _check_export_inputs(counts, labels, folds)
+    table, codes, fold_numbers = _check_export_inputs(counts, labels, folds, outside_folds)
     clips = pd.Series(table.index.astype(str), index=table.index, name="clip")
     _check_clip_names(clips)
     annotation = pd.concat([clips, table, codes.rename("label")], axis=1)
     single = annotation.loc[codes > 0, ["clip", "label"]]
     # Each single-labelled clip appears in six two-column files; format its line once.
-    lines = (single["clip"] + "," + single["label"].astype(str) + "\n").to_numpy()
-    fold_of = fold_numbers.reindex(single.index).to_numpy()
+    folded = single.loc[fold_numbers.index]
+    lines = (folded["clip"] + "," + folded["label"].astype(str) + "\n").to_numpy()
+    fold_of = fold_numbers.to_numpy()
     n_folds = int(fold_of.max())
 
     root = Path(out_dir)

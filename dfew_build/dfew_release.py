@@ -37,6 +37,7 @@ from dfew_build.media import video_duration_s
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
 from dfew_build.store.vote_settle import settle_votes_now
+from training.splits import clip_name
 
 ANNOTATION_CANDIDATES = (
     "Annotation/annotation.xlsx",
@@ -46,6 +47,7 @@ ANNOTATION_CANDIDATES = (
 )
 CLIP_COLUMN_NAMES = ("order", "clip", "videoname", "video", "name")
 RATER_PREFIX = "dfew-rater-"
+MAX_VOTES = 1000  # far above any real count; bounds a typo such as 1e30
 
 
 @dataclass(frozen=True)
@@ -63,14 +65,6 @@ class DfewImport:
 
 def _normalised(header: object) -> str:
     return re.sub(r"[^a-z]", "", str(header).lower())
-
-
-def clip_name(value: object) -> str:
-    """Return DFEW's clip name for a clip number or name: integers zero-padded to 5 digits."""
-    text = str(value).strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text.zfill(5) if text.isdigit() else text
 
 
 def find_annotation_file(release_dir: Path) -> Path | None:
@@ -116,19 +110,31 @@ def read_annotation(path: Path) -> pd.DataFrame:
         )
     table = raw[list(count_columns)].rename(columns=count_columns)
     table = table.apply(pd.to_numeric, errors="coerce")
-    if table.isna().any().any() or (table < 0).any().any():
-        bad = int(table.isna().any(axis=1).idxmax()) + 2
-        raise UserError(f"{path} row {bad}: vote counts must be whole numbers ≥ 0 — fix that row")
+    _check_whole(path, table, "vote counts", 0, MAX_VOTES)
     table = table.astype("int64")
     table.index = pd.Index(raw[clip_column].map(clip_name), name="clip")
     if table.index.duplicated().any():
         raise UserError(f"{path}: clip {table.index[table.index.duplicated()][0]} appears twice")
     label_column = headers.get("label")
     if label_column is not None:
-        table["label"] = (
-            pd.to_numeric(raw[label_column], errors="coerce").fillna(0).to_numpy(dtype="int64")
-        )
+        labels = pd.to_numeric(raw[label_column], errors="coerce").fillna(0).to_frame()
+        _check_whole(path, labels, "labels", 0, len(EMOTIONS))
+        table["label"] = labels.iloc[:, 0].to_numpy(dtype="int64")
     return table.sort_index()
+
+
+def _check_whole(path: Path, table: pd.DataFrame, what: str, low: int, high: int) -> None:
+    """Raise ``UserError`` naming the first row of ``table`` that is not whole in low..high."""
+    values = table.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(values) & (values == np.round(values)))
+        bad |= ~((values >= low) & (values <= high))
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise UserError(
+            f"{path} row {row + 2}: {what} must be whole numbers from {low} to {high}, "
+            f"found {values[row, column]:g} — fix that row"
+        )
 
 
 def _clip_durations(release_dir: Path, names: list[str]) -> dict[str, float]:

@@ -120,12 +120,14 @@ def write_duration_report(
 
 @dataclass(frozen=True)
 class ExportSummary:
-    """What an export wrote: the files, clips labelled, clips left unlabelled as incomplete."""
+    """What an export wrote: the files, clips labelled, clips left unlabelled as incomplete,
+    and labelled clips that a published release put in no fold (left out of the splits)."""
 
     paths: list[Path]
     labelled: int
     incomplete: int
     label_source: str
+    outside_folds: int = 0
 
 
 def export_store(
@@ -134,22 +136,26 @@ def export_store(
     """Write the DFEW-format export of the store; returns what was written.
 
     Folds are drawn stratified by class with ``seed`` unless ``release_folds`` asks for the
-    folds a published release gave the clips.
+    folds a published release gave the clips; labelled clips the release put in no fold (DFEW's
+    clips without a face) then stay out of the split files, as in the release. Clips named by
+    DFEW numbers (all digits) are written as DFEW writes them (``1``, not ``00001``).
     """
     labels, source = tables.labels(threshold)
     counts = tables.counts.reindex(labels.index.union(tables.counts.index), fill_value=0)
     labels = labels.reindex(counts.index, fill_value=0)
     labelled = labels[labels > 0]
     if release_folds:
-        folds = tables.clips["release_fold"].reindex(labelled.index)
-        if folds.isna().any():
+        folds = tables.clips["release_fold"].reindex(labelled.index).dropna().astype("int64")
+        if folds.empty:
             raise UserError(
-                f"{int(folds.isna().sum())} labelled clips have no release fold — "
-                "drop --release-folds to draw new folds"
+                "no labelled clip has a release fold — drop --release-folds to draw new folds"
             )
-        folds = folds.astype("int64")
     else:
         folds = assign_folds(labels, n_folds=n_folds, seed=seed)
-    paths = write_dfew_export(out_dir, counts, labels, folds)
+    if counts.index.str.fullmatch(r"\d+").all():
+        counts, labels, folds = (
+            frame.set_axis(frame.index.astype("int64")) for frame in (counts, labels, folds)
+        )
+    paths = write_dfew_export(out_dir, counts, labels, folds, outside_folds=release_folds)
     incomplete = int((counts.sum(axis=1) < tables.n_raters).sum()) if source == "votes" else 0
-    return ExportSummary(paths, len(labelled), incomplete, source)
+    return ExportSummary(paths, len(labelled), incomplete, source, len(labelled) - len(folds))

@@ -1,4 +1,4 @@
-"""Read the DFEW-layout 5-fold split files of a label export.
+"""The DFEW split-file format and clip names: the one reader and writer of both.
 
 Layout (what ``dfew-build export`` and the DFEW release write)::
 
@@ -6,16 +6,18 @@ Layout (what ``dfew-build export`` and the DFEW release write)::
     EXPORT_DIR/EmoLabel_DataSplit/test(single-labeled)/set_{1..5}.csv
 
 (``single_labeled`` with an underscore, as DFEW's README spells it, is accepted too). Each file
-has columns ``video_name,label``; labels are DFEW emotion codes 1..7. Integer video names are
-zero-padded to five digits as DFEW loaders do (``1`` → ``00001``); other names are kept as they
-are. Fold k trains on the train file of set_k (the clips of the other folds) and tests on the
-test file of set_k.
+has columns ``video_name,label``; labels are DFEW emotion codes 1..7. DFEW writes integer video
+names (``1``) and names the clip's files and folders with five digits (``00001``):
+:func:`video_name` gives the first, :func:`clip_name` the second. Names that are not integers
+are kept as they are. Fold k trains on the train file of set_k (the clips of the other folds)
+and tests on the test file of set_k; the test files of all folds are disjoint.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +63,39 @@ def parse_folds(text: str) -> list[int]:
     return sorted(set(folds))
 
 
-def normalise_clip(name: str) -> str:
-    """Return the clip id for a split-file ``video_name``: digits zero-padded to 5, else as is."""
-    name = name.strip()
-    return name.zfill(5) if name.isdigit() else name
+def clip_name(value: object) -> str:
+    """Return DFEW's clip name for a clip number or name: ``1``, ``1.0`` → ``00001``.
+
+    All-digit names are zero-padded to five digits, as DFEW names its files and folders and
+    its loaders pad ``video_name``; other names are returned stripped, as they are.
+    """
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text.zfill(5) if text.isdigit() else text
+
+
+def video_name(clip: str) -> str:
+    """Return the ``video_name`` DFEW writes in split files for a clip: ``00001`` → ``1``.
+
+    All-digit names lose their zero-padding; other names are returned as they are.
+    """
+    return str(int(clip)) if clip.isdigit() else clip
+
+
+def format_split(pairs: Iterable[tuple[str, int]]) -> str:
+    """Return the text of one ``set_K.csv`` for (clip, label 1..7) pairs, in the given order.
+
+    The header is ``video_name,label``, lines end in ``\\n``, clip names are written as
+    :func:`video_name` gives them: the bytes DFEW's own split files hold.
+    """
+    return "video_name,label\n" + "".join(f"{video_name(c)},{label}\n" for c, label in pairs)
+
+
+def split_path(root: str | os.PathLike[str], part: str, fold: int) -> Path:
+    """Return where ``part`` (train or test) set_``fold``.csv goes under a release ``root``,
+    in the loaders' spelling ``(single-labeled)``."""
+    return Path(root) / SPLIT_FOLDER / f"{part}({SPELLINGS[0]})" / f"set_{fold}.csv"
 
 
 def split_file(export_dir: str | os.PathLike[str], part: str, fold: int) -> Path:
@@ -126,7 +157,7 @@ def read_split(path: str | os.PathLike[str]) -> list[tuple[str, int]]:
                     f"{path} line {line} has label {row['label']!r}, expected 1..7",
                     "fix the split file (DFEW codes: 1 Happy … 7 Fear)",
                 )
-            pairs.append((normalise_clip(row["video_name"] or ""), label))
+            pairs.append((clip_name(row["video_name"] or ""), label))
     clips = [clip for clip, _ in pairs]
     if len(set(clips)) != len(clips):
         raise SplitError(f"{path} names a clip twice", "re-run `dfew-build export`")
@@ -151,3 +182,30 @@ def read_fold(export_dir: str | os.PathLike[str], fold: int) -> Fold:
             "re-run `dfew-build export`: test and train sets must be disjoint",
         )
     return Fold(number=fold, train=train, test=test)
+
+
+def check_test_folds(export_dir: str | os.PathLike[str]) -> None:
+    """Check that the test files of folds 1..5 (those present) share no clip; return None.
+
+    Pooled results count each test clip once, so a clip in two test folds is refused.
+
+    Raises
+    ------
+    SplitError
+        When a clip is in two test files, or a file is malformed.
+    """
+    seen: dict[str, int] = {}
+    for fold in range(1, N_FOLDS + 1):
+        try:
+            path = split_file(export_dir, "test", fold)
+        except SplitError:
+            continue  # a missing fold is refused when it is trained on
+        twice = [(clip, seen[clip]) for clip, _ in read_split(path) if clip in seen]
+        if twice:
+            clip, other = twice[0]
+            raise SplitError(
+                f"{len(twice)} clip(s) are in the test sets of folds {other} and {fold} "
+                f"(e.g. {clip})",
+                "fix the split files or re-run `dfew-build export`: test folds must be disjoint",
+            )
+        seen.update((clip, fold) for clip, _ in read_split(path))

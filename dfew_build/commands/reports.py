@@ -128,6 +128,11 @@ def run_export(args: argparse.Namespace, console: Console) -> None:
         f"exported {summary.labelled:,} single-labelled clips (labels from "
         f"{summary.label_source}) into {len(summary.paths)} files under {args.out}"
     )
+    if summary.outside_folds:
+        console.print(
+            f"left out of the split files: {summary.outside_folds:,} labelled clips the release "
+            "put in no fold (as DFEW leaves out clips without a face)"
+        )
     if summary.incomplete:
         console.print(
             f"note: {summary.incomplete:,} clips lack some of their {tables.n_raters} votes and "
