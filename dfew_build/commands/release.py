@@ -1,0 +1,144 @@
+"""``release``: the store's annotated clips as a dataset in DFEW's own layout, under one root."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from dfew_build.extract.tools import cpu_count
+from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
+
+# OpenCV, PyAV and the release modules load only when the command runs.
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """Return an argparse ``type`` that accepts whole numbers from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
+def face_ratio(text: str) -> float:
+    """Parse a share of frames: a finite number in (0, 1]; returns it as a float."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and 0.0 < value <= 1.0):
+        raise argparse.ArgumentTypeError(f"{text} is outside (0, 1]")
+    return value
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``release`` subcommand."""
+    parser = commands.add_parser(
+        "release", help="write the dataset in DFEW's layout: clips, faces, labels, splits"
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="release root")
+    parser.add_argument(
+        "--threshold",
+        type=whole_number(0, 1000),
+        default=6,
+        help="a clip is labelled k when votes_k > r [6]",
+    )
+    folds = parser.add_mutually_exclusive_group()
+    folds.add_argument(
+        "--folds", type=whole_number(2, 100), default=5, help="cross-validation folds [5]"
+    )
+    folds.add_argument(
+        "--release-folds", action="store_true", help="keep the folds of an imported release"
+    )
+    parser.add_argument(
+        "--seed", type=whole_number(0, 2**32 - 1), default=0, help="seed of the folds [0]"
+    )
+    parser.add_argument(
+        "--size", type=whole_number(16, 4096), default=224, help="aligned face side [224]"
+    )
+    parser.add_argument(
+        "--frames", type=whole_number(1, 1000), default=16, help="resampled frames per clip [16]"
+    )
+    parser.add_argument(
+        "--detector",
+        default=DEFAULT_DETECTOR,
+        help=f"face detector, one of: {', '.join(available_detectors())} [{DEFAULT_DETECTOR}]",
+    )
+    parser.add_argument(
+        "--detect-width",
+        type=whole_number(32, 8192),
+        default=640,
+        help="frames are shrunk to this width (pixels) for detection [640]",
+    )
+    parser.add_argument(
+        "--min-face-ratio",
+        type=face_ratio,
+        default=0.5,
+        help="a clip with the face on fewer of its frames gets no frames and no split [0.5]",
+    )
+    parser.add_argument(
+        "--workers",
+        type=whole_number(1, 1024),
+        default=cpu_count(),
+        help="clips at once (default: CPU count)",
+    )
+    parser.set_defaults(handler=run_release)
+
+
+def run_release(args: argparse.Namespace, console: Console) -> None:
+    """Write (or finish) the release and print what it holds and where it is."""
+    from dfew_build.progress import counting_progress
+    from dfew_build.release.build import ReleaseConfig, ReleaseProgress, build_release
+
+    config = ReleaseConfig(
+        out_dir=args.out,
+        threshold=args.threshold,
+        folds=args.folds,
+        seed=args.seed,
+        release_folds=args.release_folds,
+        size=args.size,
+        frames=args.frames,
+        detector=args.detector,
+        detect_width=args.detect_width,
+        min_face_ratio=args.min_face_ratio,
+        workers=args.workers,
+    )
+    with counting_progress(console, "clips") as bar:
+        task = bar.add_task("release: faces and frames", total=None)
+
+        def clip(name: str, status: str, reason: str) -> None:
+            if status != "kept":
+                bar.console.print(f"{status} {name}: {reason}", markup=False, highlight=False)
+            bar.advance(task)
+
+        progress = ReleaseProgress(
+            start=lambda total: bar.update(task, total=total),
+            clip=clip,
+            step=lambda text: bar.console.print(text, markup=False, highlight=False),
+        )
+        summary = build_release(config, args.url, progress)
+    lines = [
+        f"{summary.clips:,} clips: {summary.with_frames:,} with frames, "
+        f"{summary.without_frames:,} without (dropped.csv); {summary.in_splits:,} in the split "
+        f"files"
+        + (
+            f", {summary.outside_folds:,} single-labelled clips in no published fold"
+            if summary.outside_folds
+            else ""
+        ),
+        f"clip files: {summary.linked:,} hard-linked, {summary.copied:,} copied",
+        f"release written to {summary.root}",
+        f"train on it with: dfew-train --data {summary.root} --fold 1",
+    ]
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
