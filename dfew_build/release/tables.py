@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,24 +73,29 @@ def write_annotation(root: Path, rows: Sequence[ReleaseRow]) -> list[Path]:
     sheet.append(list(table.columns))
     for values in table.itertuples(index=False):
         sheet.append([int(value) for value in values])
-    book.properties.created = book.properties.modified = FIXED_DATE
+    book.properties.created = FIXED_DATE
     buffer = io.BytesIO()
     book.save(buffer)
     csv_text = table.to_csv(index=False, lineterminator="\n")
     return [
-        atomic_write_bytes(folder / "annotation.xlsx", _fixed_zip_dates(buffer.getvalue())),
+        atomic_write_bytes(folder / "annotation.xlsx", _reproducible_xlsx(buffer.getvalue())),
         atomic_write_bytes(folder / "annotation.csv", csv_text.encode()),
     ]
 
 
-def _fixed_zip_dates(data: bytes) -> bytes:
-    """Return the zip archive ``data`` with every entry dated FIXED_DATE (same bytes each run)."""
+def _reproducible_xlsx(data: bytes) -> bytes:
+    """Return the xlsx archive ``data`` with every date in it set to FIXED_DATE: the zip
+    entries' and the save time openpyxl writes into ``docProps/core.xml``."""
+    stamp = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info))
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
