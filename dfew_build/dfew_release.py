@@ -30,10 +30,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from analysis.emotions import EMOTIONS
-from analysis.errors import AnalysisInputError
-from analysis.export import read_dfew_split
 from dfew_build.errors import UserError
 from dfew_build.media import video_duration_s
+from dfew_build.release.export import read_dfew_split
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
 from dfew_build.store.vote_settle import settle_votes_now
@@ -185,10 +184,7 @@ def import_dfew(store: Store, release_dir: Path) -> DfewImport:
             "give the folder where DFEW was unpacked"
         )
     counts = read_annotation(annotation_file) if annotation_file else None
-    try:
-        split = read_dfew_split(split_dir).set_index("clip") if split_dir else None
-    except AnalysisInputError as exc:
-        raise UserError(str(exc)) from exc
+    split = read_dfew_split(split_dir).set_index("clip") if split_dir else None
     names = sorted(
         set(counts.index if counts is not None else [])
         | set(split.index if split is not None else [])

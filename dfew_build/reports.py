@@ -15,10 +15,11 @@ import pandas as pd
 from analysis.agreement import KappaReport, kappa_report
 from analysis.durations import duration_percentages, duration_table
 from analysis.emotions import N_EMOTIONS
-from analysis.export import assign_folds, write_dfew_export
+from analysis.export import assign_folds
 from analysis.plots import plot_duration_distribution, plot_vote_agreement
 from analysis.votes import check_threshold, single_labels, vote_counts
 from dfew_build.errors import UserError
+from dfew_build.release.export import write_dfew_export
 from dfew_build.store.engine import Store
 from dfew_build.store.queries import clip_frame, votes_frame
 
@@ -137,8 +138,7 @@ def export_store(
 
     Folds are drawn stratified by class with ``seed`` unless ``release_folds`` asks for the
     folds a published release gave the clips; labelled clips the release put in no fold (DFEW's
-    clips without a face) then stay out of the split files, as in the release. Clips named by
-    DFEW numbers (all digits) are written as DFEW writes them (``1``, not ``00001``).
+    clips without a face) then stay out of the split files, as in the release.
     """
     labels, source = tables.labels(threshold)
     counts = tables.counts.reindex(labels.index.union(tables.counts.index), fill_value=0)
@@ -152,10 +152,6 @@ def export_store(
             )
     else:
         folds = assign_folds(labels, n_folds=n_folds, seed=seed)
-    if counts.index.str.fullmatch(r"\d+").all():
-        counts, labels, folds = (
-            frame.set_axis(frame.index.astype("int64")) for frame in (counts, labels, folds)
-        )
     paths = write_dfew_export(out_dir, counts, labels, folds, outside_folds=release_folds)
     incomplete = int((counts.sum(axis=1) < tables.n_raters).sum()) if source == "votes" else 0
     return ExportSummary(paths, len(labelled), incomplete, source, len(labelled) - len(folds))

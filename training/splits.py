@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from training.errors import SplitError
 
 SPLIT_FOLDER = "EmoLabel_DataSplit"
 SPELLINGS = ("single-labeled", "single_labeled")
+SET_FILE = re.compile(r"set_(\d+)\.csv")
 N_FOLDS = 5
 EMOTIONS = ("Happy", "Sad", "Neutral", "Angry", "Surprise", "Disgust", "Fear")
 
@@ -83,13 +86,19 @@ def video_name(clip: str) -> str:
     return str(int(clip)) if clip.isdigit() else clip
 
 
-def format_split(pairs: Iterable[tuple[str, int]]) -> str:
-    """Return the text of one ``set_K.csv`` for (clip, label 1..7) pairs, in the given order.
+SPLIT_HEADER = "video_name,label\n"
 
-    The header is ``video_name,label``, lines end in ``\\n``, clip names are written as
-    :func:`video_name` gives them: the bytes DFEW's own split files hold.
-    """
-    return "video_name,label\n" + "".join(f"{video_name(c)},{label}\n" for c, label in pairs)
+
+def split_line(clip: str, label: int) -> str:
+    """Return the line of one clip in a ``set_K.csv``: ``video_name,label`` and ``\\n``, the
+    name written as :func:`video_name` gives it (the bytes DFEW's own split files hold)."""
+    return f"{video_name(clip)},{label}\n"
+
+
+def format_split(pairs: Iterable[tuple[str, int]]) -> str:
+    """Return the text of one ``set_K.csv`` for (clip, label 1..7) pairs, in the given order:
+    :data:`SPLIT_HEADER`, then one :func:`split_line` per clip."""
+    return SPLIT_HEADER + "".join(split_line(clip, label) for clip, label in pairs)
 
 
 def split_path(root: str | os.PathLike[str], part: str, fold: int) -> Path:
@@ -149,18 +158,24 @@ def read_split(path: str | os.PathLike[str]) -> list[tuple[str, int]]:
         pairs = []
         for line, row in enumerate(reader, 2):
             try:
-                label = int(float(row["label"]))
+                value = float(row["label"])
             except (TypeError, ValueError):
-                label = -1
+                value = -1.0
+            label = int(value) if value.is_integer() else -1
             if not 1 <= label <= 7:
                 raise SplitError(
                     f"{path} line {line} has label {row['label']!r}, expected 1..7",
                     "fix the split file (DFEW codes: 1 Happy … 7 Fear)",
                 )
-            pairs.append((clip_name(row["video_name"] or ""), label))
-    clips = [clip for clip, _ in pairs]
-    if len(set(clips)) != len(clips):
-        raise SplitError(f"{path} names a clip twice", "re-run `dfew-build export`")
+            clip = clip_name(row["video_name"] or "")
+            if not clip:
+                raise SplitError(f"{path} line {line} has no video_name", "fill it in or drop it")
+            pairs.append((clip, label))
+    repeated = [clip for clip, count in Counter(clip for clip, _ in pairs).items() if count > 1]
+    if repeated:
+        raise SplitError(
+            f"{path} names clip {repeated[0]!r} twice", "keep one row per clip or re-export"
+        )
     return pairs
 
 
@@ -209,3 +224,113 @@ def check_test_folds(export_dir: str | os.PathLike[str]) -> None:
                 "fix the split files or re-run `dfew-build export`: test folds must be disjoint",
             )
         seen.update((clip, fold) for clip, _ in read_split(path))
+
+
+@dataclass(frozen=True)
+class SplitClip:
+    """A clip of a split folder: its name, label 1..7 and the test fold 1..K holding it."""
+
+    clip: str
+    label: int
+    fold: int
+
+
+def spelled_folder(split_dir: Path, part: str) -> Path:
+    """Return ``split_dir/<part>(single-labeled)`` or its ``single_labeled`` spelling.
+
+    Raises
+    ------
+    SplitError
+        When neither or both spellings exist.
+    """
+    present = [
+        split_dir / f"{part}({s})" for s in SPELLINGS if (split_dir / f"{part}({s})").is_dir()
+    ]
+    if not present:
+        raise SplitError(
+            f"{split_dir} has no {part}(single-labeled) folder",
+            "give the EmoLabel_DataSplit folder of a DFEW release or export",
+        )
+    if len(present) > 1:
+        raise SplitError(
+            f"{split_dir} has both {present[0].name} and {present[1].name}", "keep only one of them"
+        )
+    return present[0]
+
+
+def set_files(folder: Path) -> dict[int, Path]:
+    """Return K → path of every ``set_K.csv`` file in ``folder``, sorted by K."""
+    found = {}
+    for path in folder.iterdir():
+        match = SET_FILE.fullmatch(path.name)
+        if match and path.is_file():
+            found[int(match.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def _numbered_sets(folder: Path) -> dict[int, Path]:
+    """Return the set files of ``folder``, checking they are set_1 … set_K with K >= 2."""
+    sets = set_files(folder)
+    if len(sets) < 2 or list(sets) != list(range(1, len(sets) + 1)):
+        raise SplitError(
+            f"{folder} holds set files {list(sets)}, expected set_1.csv … set_K.csv with K >= 2",
+            "restore the missing files or re-export",
+        )
+    return sets
+
+
+def read_split_folder(split_dir: str | os.PathLike[str]) -> list[SplitClip]:
+    """Read a whole ``EmoLabel_DataSplit`` folder of K >= 2 folds; return its test clips.
+
+    Returns one :class:`SplitClip` per clip of the test sets, sorted by clip name (all-digit
+    names padded as :func:`clip_name` pads them).
+
+    Raises
+    ------
+    SplitError
+        On a missing folder or set file, a malformed file, a clip in two test sets, a clip in
+        both the train and test set of one fold, or a clip with two different labels.
+    """
+    split = Path(split_dir)
+    if not split.is_dir():
+        raise SplitError(
+            f"no folder {split}", "give the EmoLabel_DataSplit folder of a DFEW release or export"
+        )
+    test_sets = _numbered_sets(spelled_folder(split, "test"))
+    train_sets = _numbered_sets(spelled_folder(split, "train"))
+    if len(train_sets) != len(test_sets):
+        raise SplitError(
+            f"{split} has {len(train_sets)} train sets but {len(test_sets)} test sets",
+            "restore the missing files or re-export",
+        )
+    tests = {fold: read_split(path) for fold, path in test_sets.items()}
+    folds_of: dict[str, list[int]] = {}
+    labels: dict[str, int] = {}
+    for fold, pairs in tests.items():
+        for clip, label in pairs:
+            folds_of.setdefault(clip, []).append(fold)
+            labels[clip] = label
+    twice = sorted(clip for clip, folds in folds_of.items() if len(folds) > 1)
+    if twice:
+        raise SplitError(
+            f"clip {twice[0]!r} is in test sets {folds_of[twice[0]]}",
+            "a clip belongs to one test set only: fix the split files or re-export",
+        )
+    for fold, path in train_sets.items():
+        train = read_split(path)
+        tested = {clip for clip, _ in tests[fold]}
+        overlap = sorted(clip for clip, _ in train if clip in tested)
+        if overlap:
+            raise SplitError(
+                f"clip {overlap[0]!r} is in both train and test set {fold} "
+                f"({len(overlap)} clip(s))",
+                "fix the split files or re-export",
+            )
+        for clip, label in train:
+            if labels.get(clip, label) != label:
+                raise SplitError(
+                    f"clip {clip!r} has label {label} in train set {fold} but {labels[clip]} "
+                    "in its test set",
+                    "fix the split files or re-export",
+                )
+    return [SplitClip(clip, labels[clip], folds_of[clip][0]) for clip in sorted(labels)]

@@ -20,13 +20,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from analysis.export import SPLIT_FOLDER, read_dfew_split
 from dfew_build.errors import UserError
 from dfew_build.extract.run import VIDEO_SUFFIXES
 from dfew_build.preprocess.clip import ClipJob
+from dfew_build.release.export import read_dfew_split
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip
-from training.splits import clip_name
+from training.splits import SPLIT_FOLDER, clip_name
 
 
 @dataclass(frozen=True)
