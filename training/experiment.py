@@ -125,8 +125,8 @@ def _check_split_clips(
         raise SplitError(
             f"{len(missing)} of the {len(rows)} {side} clips of fold {fold} have no frames in "
             f"{shards.folder} (e.g. {missing[0]})",
-            "pass --data the shards preprocessed from the export given as --splits, or leave "
-            "clips without faces out of the split (`dfew-build release` does)",
+            "drop --splits to train on the splits `dfew-build preprocess` (or release) wrote "
+            "beside the shards: they leave out clips without faces",
         )
     for row, clip, label in rows:
         indexed = shards.records[row].label  # type: ignore[index]

@@ -101,12 +101,6 @@ def format_split(pairs: Iterable[tuple[str, int]]) -> str:
     return SPLIT_HEADER + "".join(split_line(clip, label) for clip, label in pairs)
 
 
-def split_path(root: str | os.PathLike[str], part: str, fold: int) -> Path:
-    """Return where ``part`` (train or test) set_``fold``.csv goes under a release ``root``,
-    in the loaders' spelling ``(single-labeled)``."""
-    return Path(root) / SPLIT_FOLDER / f"{part}({SPELLINGS[0]})" / f"set_{fold}.csv"
-
-
 def split_file(export_dir: str | os.PathLike[str], part: str, fold: int) -> Path:
     """Return the path of ``part`` (``train`` or ``test``) set_``fold``.csv in ``export_dir``.
 
@@ -334,3 +328,27 @@ def read_split_folder(split_dir: str | os.PathLike[str]) -> list[SplitClip]:
                     "fix the split files or re-export",
                 )
     return [SplitClip(clip, labels[clip], folds_of[clip][0]) for clip in sorted(labels)]
+
+
+def split_files(
+    clips: Iterable[SplitClip], n_folds: int | None = None, spelling: str = SPELLINGS[0]
+) -> dict[Path, str]:
+    """Return the set files of ``clips``: relative path → text, for folds 1..``n_folds``
+    (default: the largest fold of ``clips``), train sets first; test set K holds the clips of
+    fold K, train set K the others, each sorted by clip name and written as
+    :func:`format_split` writes them (a fold without clips gets a file with the header only)."""
+    ordered = sorted(clips, key=lambda item: item.clip)
+    lines = [split_line(item.clip, item.label) for item in ordered]
+    if n_folds is None:
+        n_folds = max((item.fold for item in ordered), default=0)
+    files = {}
+    for part in ("train", "test"):
+        folder = Path(SPLIT_FOLDER) / f"{part}({spelling})"
+        for fold in range(1, n_folds + 1):
+            chosen = (
+                line
+                for line, item in zip(lines, ordered, strict=True)
+                if (item.fold == fold) == (part == "test")
+            )
+            files[folder / f"set_{fold}.csv"] = SPLIT_HEADER + "".join(chosen)
+    return files

@@ -170,7 +170,7 @@ def run_chain(console: Console, sim: Path, url: str, truth_file: Path, workers: 
     )
     preprocess = ["preprocess", "--labels", export, "--out", data, "--workers", workers]
     run_command(console, "dfew-build", [*db, *preprocess])
-    train = ["--data", data, "--splits", export, "--fold", "1", "--model", "c3d", "--epochs", "1"]
+    train = ["--data", data, "--fold", "1", "--model", "c3d", "--epochs", "1"]
     cpu = ["--batch-size", TRAIN_BATCH, "--device", "cpu", "--workers", "0"]
     run_command(
         console, "dfew-train", [*train, *cpu, "--out", sim / "runs", "--name", SIMULATED_RUN]

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from analysis.atomic import atomic_write_bytes
 from analysis.emotions import EMOTIONS
-from training.splits import SPELLINGS, SPLIT_FOLDER, format_split, split_path, video_name
+from training.splits import SPELLINGS, SPLIT_FOLDER, SplitClip, set_files, split_files, video_name
 
 COUNT_COLUMNS = [f"{code}{name.lower()}" for code, name in enumerate(EMOTIONS, start=1)]
 # The date written inside annotation.xlsx (its properties and zip entries): a constant keeps
@@ -106,22 +106,15 @@ def write_splits(root: Path, folds: pd.Series, labels: pd.Series) -> list[Path]:
     test set K holds the clips of fold K, train set K the others. Returns the paths, train
     sets first. Set files of an earlier run with more folds are removed.
     """
-    order = folds.sort_index()
-    pairs = [(clip, int(labels[clip])) for clip in order.index]
-    n_folds = int(order.max())
+    clips = [SplitClip(clip, int(labels[clip]), int(fold)) for clip, fold in folds.items()]
     written = []
-    for part in ("train", "test"):
-        for fold in range(1, n_folds + 1):
-            chosen = [
-                pair
-                for pair, f in zip(pairs, order, strict=True)
-                if (f == fold) == (part == "test")
-            ]
-            path = split_path(root, part, fold)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            written.append(atomic_write_bytes(path, format_split(chosen).encode()))
-        for stale in path.parent.glob("set_*.csv"):
-            if stale.stem[4:].isdigit() and int(stale.stem[4:]) > n_folds:
+    for relative, text in split_files(clips).items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        written.append(atomic_write_bytes(root / relative, text.encode()))
+    n_folds = int(folds.max())
+    for folder in split_folders(root):
+        for number, stale in set_files(folder).items():
+            if number > n_folds:
                 stale.unlink()
     return written
 
