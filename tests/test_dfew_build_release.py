@@ -26,6 +26,7 @@ import pytest
 from dfew_build.cli import main
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip
+from tests.test_dfew_build_cli import assert_one_line_error, run
 from tests.test_dfew_build_preprocess import decode, encode
 from training.cli import main as train_main
 
@@ -205,3 +206,21 @@ def test_numbers_are_stable_when_clips_are_added(
     after = pd.read_csv(root / "clips.csv").set_index("clip")["video_name"]
     assert after.reindex(before.index).equals(before)
     assert sorted(after[list(new)]) == [9, 10]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--size", "8", "8 is outside 16..4096"),
+        ("--min-face-ratio", "nan", "nan is outside (0, 1]"),
+        ("--workers", "0", "0 is outside 1..1024"),
+        ("--folds", "1e30", "'1e30' is not a whole number"),
+    ],
+)
+def test_bad_options_are_one_line_and_write_nothing(
+    store: tuple[str, Path], tmp_path: Path, capsys, option: str, value: str, message: str
+) -> None:
+    argv = ["--db", store[0], "release", "--out", str(tmp_path / "DFEW"), option, value]
+    status, _, err = run(capsys, *argv)
+    assert_one_line_error(status, err, option, message)
+    assert not (tmp_path / "DFEW").exists()

@@ -136,7 +136,8 @@ def run_release(args: argparse.Namespace, console: Console) -> None:
             if summary.outside_folds
             else ""
         ),
-        f"clip files: {summary.linked:,} hard-linked, {summary.copied:,} copied",
+        f"clip files: {summary.linked:,} hard-linked, {summary.copied:,} copied; "
+        f"{summary.done_earlier:,} clips done by an earlier, interrupted run",
         f"release written to {summary.root}",
         f"train on it with: dfew-train --data {summary.root} --fold 1",
     ]

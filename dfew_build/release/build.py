@@ -22,18 +22,19 @@ import math
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analysis.emotions import N_EMOTIONS
 from analysis.export import assign_folds
 from dfew_build.errors import UserError
-from dfew_build.faces import DEFAULT_DETECTOR, get_detector
+from dfew_build.faces import DEFAULT_DETECTOR, FaceDetector, get_detector
 from dfew_build.preprocess.clip import FAILED, KEPT, ClipJob, ClipOutcome, ClipSettings
 from dfew_build.preprocess.workers import run_clips
 from dfew_build.release import datasheet, tables
@@ -95,7 +96,8 @@ class ReleaseConfig:
 @dataclass
 class ReleaseSummary:
     """What a release holds: clips annotated, with frames, in the split files, left out of
-    them (no frames, or no published fold), clip files linked or copied, and the root."""
+    them (no frames, or no published fold), clip files linked or copied, clips an interrupted
+    run had already done, and the root."""
 
     root: Path
     clips: int = 0
@@ -106,7 +108,6 @@ class ReleaseSummary:
     linked: int = 0
     copied: int = 0
     done_earlier: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -236,20 +237,18 @@ def build_release(
     summary.in_splits = len(folds)
     summary.with_frames = len(kept)
     summary.without_frames = len(rows) - len(kept)
-    for row in rows:
-        summary.counts[row.status] = summary.counts.get(row.status, 0) + 1
 
     tables.write_annotation(root, rows)
     tables.write_splits(root, folds, labelled)
     tables.write_dropped(root, rows)
     tables.write_clips(root, rows)
-    _write_shards(config, kept, outcomes, detector)
+    _write_shards(config, kept, detector)
     datasheet.write_datasheet(root, config, data, rows, folds)
     shutil.rmtree(work)
     return summary
 
 
-def _store_clips(session, names: list[str]) -> dict[str, _StoreClip]:
+def _store_clips(session: Session, names: list[str]) -> dict[str, _StoreClip]:
     """Return name → :class:`_StoreClip` for the annotated clips ``names``."""
     query = select(
         Clip.id,
@@ -359,7 +358,7 @@ def _folds(config: ReleaseConfig, labelled: pd.Series, entries: dict[str, _Store
 
 
 def _write_shards(
-    config: ReleaseConfig, kept: list[tables.ReleaseRow], outcomes: dict, detector
+    config: ReleaseConfig, kept: list[tables.ReleaseRow], detector: FaceDetector
 ) -> None:
     """Write the kept clips' resampled frames into training shards, in release order.
 
