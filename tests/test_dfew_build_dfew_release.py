@@ -1,4 +1,4 @@
-"""import-dfew on a release folder laid out exactly as DFEW ships it (its documented file layout)."""
+"""import-dfew on a release folder laid out as DFEW ships it (its documented file layout)."""
 
 from __future__ import annotations
 
