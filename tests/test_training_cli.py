@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from training.cli import main, parse_train
+from training.shards import ShardWriter
 from training.splits import split_file
 from training.synthetic import SyntheticDataset, write_splits, write_synthetic_dataset
 
@@ -90,6 +91,19 @@ def test_bad_splits_are_refused(dataset: SyntheticDataset, tmp_path: Path, capsy
     relabelled = [label % 7 + 1 for label in dataset.labels]
     write_splits(export, dataset.clips, relabelled, folds)
     _fails(_train_args(dataset, tmp_path, "--splits", str(export)), capsys, "but 1 in")
+
+
+def test_a_test_fold_other_than_the_shards_record_is_refused(tmp_path: Path, capsys) -> None:
+    """preprocess records each clip's test fold in the index; a split that moved it is refused."""
+    names, labels = [f"{k:05d}" for k in range(1, 36)], [k % 7 + 1 for k in range(35)]
+    folds = [k // 7 + 1 for k in range(35)]
+    with ShardWriter(tmp_path / "data", frames=4, size=16, extra_columns=("fold",)) as writer:
+        for name, label, fold in zip(names, labels, folds, strict=True):
+            writer.add(name, label, np.zeros((4, 16, 16, 3), np.uint8), fold=fold)
+    moved = [2 if fold == 1 and k == 0 else fold for k, fold in enumerate(folds)]
+    write_splits(tmp_path / "export", names, labels, moved)
+    data = SyntheticDataset(tmp_path / "data", tmp_path / "export", names, labels, folds)
+    _fails(_train_args(data, tmp_path, "--fold", "2"), capsys, "records fold 1 for it")
 
 
 def test_shards_with_the_wrong_shape(tmp_path: Path, capsys) -> None:

@@ -117,7 +117,8 @@ def _check_split_clips(
     shards: ShardDataset, rows: list[tuple[int | None, str, int]], side: str, fold: int
 ) -> None:
     """Raise SplitError when a side has no clips, or a (shard row, clip, label) of it has no
-    shard row or another label than the shard index's; return None."""
+    shard row, another label than the shard index's, or (a test clip) another test fold than
+    the one the index records; return None."""
     if not rows:
         raise SplitError(f"the {side} split of fold {fold} names no clip", "re-run the export")
     missing = [clip for row, clip, _ in rows if row is None]
@@ -129,11 +130,19 @@ def _check_split_clips(
             "beside the shards: they leave out clips without faces",
         )
     for row, clip, label in rows:
-        indexed = shards.records[row].label  # type: ignore[index]
-        if indexed != label:
+        record = shards.records[row]  # type: ignore[index]
+        if record.label != label:
             raise SplitError(
                 f"clip {clip} has label {label} in the {side} split of fold {fold} but "
-                f"{indexed} in {shards.folder}",
+                f"{record.label} in {shards.folder}",
+                "pass --data and --splits from the same export (or release)",
+            )
+        # preprocess records each clip's test fold; a test clip must be in that fold
+        recorded = record.extra.get("fold", "")
+        if side == "test" and recorded and int(recorded) != fold:
+            raise SplitError(
+                f"clip {clip} is in the test split of fold {fold} but {shards.folder} records "
+                f"fold {recorded} for it",
                 "pass --data and --splits from the same export (or release)",
             )
 
