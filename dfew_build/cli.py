@@ -62,3 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: nothing half-written was kept", file=sys.stderr)
         return 130
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from dfew_build.demo.noise import NoiseModel
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Annotator, Clip, GoldClip, Lease, QuizAnswer, Vote
 from tests.app_fixtures import Campaign, cut_clips, quick_people, seed_campaign
+from tests.ports import free_port
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -62,12 +62,6 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tuple[Campaign, str]]:
     """A seeded campaign served by ``dfew-build serve``; yields it and the app's address."""
@@ -75,7 +69,7 @@ def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tup
     people = {"ann": "annotator", "boss": "admin"}
     campaign = seed_campaign(sqlite_url, clips[0].parent, clips, people=people)
     campaign.store.dispose()
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-c",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,20 +23,15 @@ from dfew_build.cli import main
 from dfew_build.demo.chain import demo_url, labels_matching_truth, prepare_demo
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Annotator, Clip, GoldClip, Vote
+from tests.ports import free_port
 
 START_TIMEOUT_S = 300  # the demo builds its movies and cuts its clips before the app starts
 LOGIN_ROW = re.compile(r"(admin|ann1|ann2)\s*│\s*(admin|annotator)\s*│\s*([\w-]{16})\s")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_demo_builds_a_campaign_and_serves_it(tmp_path: Path, capsys) -> None:
-    folder, port = tmp_path / "demo", _free_port()
+    folder, port = tmp_path / "demo", free_port()
     log_path = tmp_path / "demo.log"
     command = [
         sys.executable,

@@ -11,26 +11,11 @@ from sqlalchemy import select
 
 from dfew_build.campaign import accounts
 from dfew_build.campaign.errors import NotAllowed, SessionInvalid
-from dfew_build.cli import main
 from dfew_build.store.engine import init_store, open_store
 from dfew_build.store.models import Annotator, GoldClip
 from tests.app_fixtures import add_clips
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run dfew-build in-process; return (exit status, stdout, stderr)."""
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def one_line_error(status: int, err: str, *words: str) -> None:
-    """Check for exit status 2 and one line on stderr naming the problem."""
-    assert status == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
+from tests.cli import assert_one_line_error, run
+from tests.ports import free_port
 
 
 def test_annotator_accounts_from_the_command_line(sqlite_url: str, capsys) -> None:
@@ -68,9 +53,13 @@ def test_annotator_accounts_from_the_command_line(sqlite_url: str, capsys) -> No
 def test_account_mistakes_get_one_line(sqlite_url: str, capsys) -> None:
     init_store(sqlite_url).dispose()
     assert run(capsys, "--db", sqlite_url, "annotators", "add", "ann")[0] == 0
-    one_line_error(*run(capsys, "--db", sqlite_url, "annotators", "add", "ann")[::2], "exists")
-    one_line_error(*run(capsys, "--db", sqlite_url, "annotators", "disable", "x")[::2], "'x'")
-    one_line_error(*run(capsys, "--db", sqlite_url, "annotators", "reset", "x")[::2], "list")
+    assert_one_line_error(
+        *run(capsys, "--db", sqlite_url, "annotators", "add", "ann")[::2], "exists"
+    )
+    assert_one_line_error(
+        *run(capsys, "--db", sqlite_url, "annotators", "disable", "x")[::2], "'x'"
+    )
+    assert_one_line_error(*run(capsys, "--db", sqlite_url, "annotators", "reset", "x")[::2], "list")
 
 
 def test_gold_clips_from_the_command_line(sqlite_url: str, capsys) -> None:
@@ -86,8 +75,10 @@ def test_gold_clips_from_the_command_line(sqlite_url: str, capsys) -> None:
     assert run(capsys, "--db", sqlite_url, "gold", "remove", "c2")[0] == 0
     with store.read() as session:
         assert session.scalars(select(GoldClip.emotion)).all() == [6]
-    one_line_error(*run(capsys, "--db", sqlite_url, "gold", "add", "c1", "9")[::2], "emotion")
-    one_line_error(*run(capsys, "--db", sqlite_url, "gold", "add", "nope", "1")[::2], "nope")
+    assert_one_line_error(
+        *run(capsys, "--db", sqlite_url, "gold", "add", "c1", "9")[::2], "emotion"
+    )
+    assert_one_line_error(*run(capsys, "--db", sqlite_url, "gold", "add", "nope", "1")[::2], "nope")
 
 
 def test_serve_runs_streamlit_on_the_app(
@@ -101,13 +92,14 @@ def test_serve_runs_streamlit_on_the_app(
         launched.update(path=path, argv=argv, environ=environ)
 
     monkeypatch.setattr(os, "execve", fake_execve)
+    port = str(free_port())
     status, out, _ = run(
         capsys,
         "--db",
         sqlite_url,
         "serve",
         "--port",
-        "8765",
+        port,
         "--clips",
         str(tmp_path / "clips"),
         "--pass-mark",
@@ -115,11 +107,11 @@ def test_serve_runs_streamlit_on_the_app(
         "--address",
         "127.0.0.1",
     )
-    assert status == 0 and "http://127.0.0.1:8765" in out
+    assert status == 0 and f"http://127.0.0.1:{port}" in out
     argv = launched["argv"]
     assert launched["path"] == sys.executable
     assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("annotation_app/app.py")
-    assert argv[argv.index("--server.port") + 1] == "8765"
+    assert argv[argv.index("--server.port") + 1] == port
     after = argv[argv.index("--") + 1 :]
     assert after[after.index("--clips") + 1] == str((tmp_path / "clips").resolve())
     assert after[after.index("--pass-mark") + 1] == "0.9"
@@ -130,16 +122,16 @@ def test_serve_runs_streamlit_on_the_app(
 def test_serve_refuses_a_missing_store_or_clip_folder(tmp_path: Path, capsys) -> None:
     missing_store = f"sqlite:///{tmp_path / 'none.sqlite'}"
     (tmp_path / "clips").mkdir()
-    one_line_error(
+    assert_one_line_error(
         *run(capsys, "--db", missing_store, "serve", "--clips", str(tmp_path / "clips"))[::2],
         "init",
     )
     url = f"sqlite:///{tmp_path / 'ok.sqlite'}"
     init_store(url).dispose()
-    one_line_error(
+    assert_one_line_error(
         *run(capsys, "--db", url, "serve", "--clips", str(tmp_path / "nothere"))[::2], "--clips"
     )
-    one_line_error(
+    assert_one_line_error(
         *run(capsys, "--db", url, "serve", "--clips", str(tmp_path / "clips"), "--pass-mark", "2")[
             ::2
         ],

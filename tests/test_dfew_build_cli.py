@@ -12,28 +12,11 @@ import pytest
 from sqlalchemy import update
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-from dfew_build.cli import main
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip
 from dfew_build.store.queries import row_counts
 from tests.campaign import random_votes
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run dfew-build in-process; return (exit status, stdout, stderr)."""
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def assert_one_line_error(status: int, err: str, *words: str) -> None:
-    """Check the user got exit 2 and exactly one line that names the problem."""
-    assert status == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
+from tests.cli import assert_one_line_error, run
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -31,6 +31,7 @@ from dfew_build.extract.synthetic import ShotSpec, build_movie, sample_cuts, sam
 from dfew_build.faces import Face, FaceDetector, get_detector
 from dfew_build.store.engine import init_store, open_store
 from dfew_build.store.models import Clip, Movie
+from tests.cli import run
 
 THUMB = (96, 54)
 # The cyclist's face is 21 px tall in this 480×270 movie: too small for the default 320-px face
@@ -72,12 +73,6 @@ def assert_same_frames(clip: np.ndarray, movie_frames: np.ndarray, start: int, e
             for j in range(max(0, start + i - 2), min(len(movie_frames), start + i + 3))
         }
         assert errors[start + i] <= min(errors.values()) + 0.05, (i, errors)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 @pytest.mark.parametrize("detector", ["adaptive", "content"])

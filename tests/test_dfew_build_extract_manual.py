@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from dfew_build.cli import main
 from dfew_build.extract.config import EncodeSettings
 from dfew_build.extract.cut import CutSpec, cut_clip
 from dfew_build.extract.probe import probe_movie
@@ -18,12 +17,7 @@ from dfew_build.extract.synthetic import build_movie, sample_shots
 from dfew_build.extract.tools import ffmpeg_exe
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip, Movie
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+from tests.cli import run
 
 
 def add_clip(capsys, url: str, movie: Path, out: Path, *span: str) -> tuple[int, str, str]:

@@ -13,7 +13,7 @@ The rule, checked by the tests:
 
 A lease expires ``rules.lease_minutes`` (default 10) after it was issued when the annotator
 walks away; the slot is then free for someone else. The database itself refuses a lease beyond
-the clip's slots (:mod:`dfew_build.campaign.triggers`). On PostgreSQL the choice skips clip
+the clip's slots (migration 0003's lease trigger). On PostgreSQL the choice skips clip
 rows that another transaction has locked at that instant (``FOR NO KEY UPDATE SKIP LOCKED``),
 so concurrent annotators spread over clips instead of queueing on one; under such contention
 the order of rule 3 holds among the clips not being written at that moment. Right after a vote

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from dfew_build.store.triggers import QUOTA_MARKER, VOTE_CAP_MARKER
+# The markers that the triggers of migrations 0001 and 0004 put in their errors.
+VOTE_CAP_MARKER = "dfew:vote_cap"
+QUOTA_MARKER = "dfew:quota"
 
 _ONE_VOTE_EACH = "this annotator already voted on this clip — one vote each"
 _EXPLANATIONS = (

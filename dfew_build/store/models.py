@@ -2,7 +2,7 @@
 
 The invariants that must hold however many processes write at once (the per-movie quota and
 the per-clip vote cap) are enforced by triggers created in the Alembic migrations
-(:mod:`dfew_build.store.triggers`); the simple ones are constraints declared here.
+(0001, 0003, 0004); the simple ones are constraints declared here.
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ class Screening(Base):
 class ClipQueue(Base):
     """An accepted clip open for votes, with its number of votes: one row per such clip.
 
-    Kept by triggers on ``clip`` and ``vote`` (:mod:`dfew_build.campaign.triggers`), never by
+    Kept by triggers on ``clip`` and ``vote`` (created by migration 0003), never by
     application code; the next-clip rule reads it through the ``(votes, clip_id)`` index, so
     handing out a clip costs the same whether the campaign holds a hundred clips or twenty
     thousand.

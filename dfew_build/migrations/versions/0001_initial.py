@@ -7,12 +7,89 @@ Revises: none
 import sqlalchemy as sa
 from alembic import op
 
-from dfew_build.store import triggers
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# Frozen copy of the DDL this revision applied (Alembic's convention): stores in the field ran
+# exactly these statements, so they never change; a later change of a trigger is a new revision.
+_SQLITE_CREATE = [
+    """CREATE TRIGGER vote_cap BEFORE INSERT ON vote
+    WHEN (SELECT count(*) FROM vote WHERE clip_id = NEW.clip_id) >= (SELECT votes_per_clip FROM store_settings WHERE id = 1)
+    BEGIN SELECT RAISE(ABORT, 'dfew:vote_cap'); END""",
+    """CREATE TRIGGER vote_completes_clip AFTER INSERT ON vote
+    WHEN (SELECT count(*) FROM vote WHERE clip_id = NEW.clip_id) >= (SELECT votes_per_clip FROM store_settings WHERE id = 1)
+    BEGIN UPDATE clip SET status = 'complete' WHERE id = NEW.clip_id; END""",
+    """CREATE TRIGGER clip_quota_insert BEFORE INSERT ON clip
+    WHEN NEW.movie_id IS NOT NULL AND NEW.status <> 'rejected'
+        AND (SELECT count(*) FROM clip WHERE movie_id = NEW.movie_id AND status <> 'rejected') >= (SELECT quota FROM store_settings WHERE id = 1)
+    BEGIN SELECT RAISE(ABORT, 'dfew:quota'); END""",
+    """CREATE TRIGGER clip_quota_update BEFORE UPDATE OF status, movie_id ON clip
+    WHEN NEW.movie_id IS NOT NULL AND NEW.status <> 'rejected'
+        AND (OLD.status = 'rejected' OR OLD.movie_id IS NOT NEW.movie_id)
+        AND (SELECT count(*) FROM clip WHERE movie_id = NEW.movie_id AND status <> 'rejected') >= (SELECT quota FROM store_settings WHERE id = 1)
+    BEGIN SELECT RAISE(ABORT, 'dfew:quota'); END""",
+]
+
+_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS vote_cap",
+    "DROP TRIGGER IF EXISTS vote_completes_clip",
+    "DROP TRIGGER IF EXISTS clip_quota_insert",
+    "DROP TRIGGER IF EXISTS clip_quota_update",
+]
+
+_POSTGRES_CREATE = [
+    """CREATE FUNCTION dfew_vote_cap() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM 1 FROM clip WHERE id = NEW.clip_id FOR UPDATE;
+        IF (SELECT count(*) FROM vote WHERE clip_id = NEW.clip_id) >= (SELECT votes_per_clip FROM store_settings WHERE id = 1) THEN
+            RAISE EXCEPTION 'dfew:vote_cap' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER vote_cap BEFORE INSERT ON vote FOR EACH ROW EXECUTE FUNCTION dfew_vote_cap()",
+    """CREATE FUNCTION dfew_vote_completes_clip() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF (SELECT count(*) FROM vote WHERE clip_id = NEW.clip_id) >= (SELECT votes_per_clip FROM store_settings WHERE id = 1) THEN
+            UPDATE clip SET status = 'complete' WHERE id = NEW.clip_id AND status <> 'complete';
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER vote_completes_clip AFTER INSERT ON vote
+    FOR EACH ROW EXECUTE FUNCTION dfew_vote_completes_clip()""",
+    """CREATE FUNCTION dfew_clip_quota() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.movie_id IS NULL OR NEW.status = 'rejected' THEN
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'UPDATE' AND OLD.status <> 'rejected'
+                AND OLD.movie_id IS NOT DISTINCT FROM NEW.movie_id THEN
+            RETURN NEW;
+        END IF;
+        PERFORM 1 FROM movie WHERE id = NEW.movie_id FOR UPDATE;
+        IF (SELECT count(*) FROM clip WHERE movie_id = NEW.movie_id AND status <> 'rejected') >= (SELECT quota FROM store_settings WHERE id = 1) THEN
+            RAISE EXCEPTION 'dfew:quota' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER clip_quota BEFORE INSERT OR UPDATE OF status, movie_id ON clip
+    FOR EACH ROW EXECUTE FUNCTION dfew_clip_quota()""",
+]
+
+_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS clip_quota ON clip",
+    "DROP TRIGGER IF EXISTS vote_completes_clip ON vote",
+    "DROP TRIGGER IF EXISTS vote_cap ON vote",
+    "DROP FUNCTION IF EXISTS dfew_clip_quota()",
+    "DROP FUNCTION IF EXISTS dfew_vote_completes_clip()",
+    "DROP FUNCTION IF EXISTS dfew_vote_cap()",
+]
+
+
+def _for_backend(sqlite: list[str], postgres: list[str]) -> list[str]:
+    """Return this revision's statements for the backend the migration runs on."""
+    return sqlite if op.get_bind().dialect.name == "sqlite" else postgres
 
 
 def upgrade() -> None:
@@ -130,12 +207,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_vote_annotator_id"), ["annotator_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_vote_clip_id"), ["clip_id"], unique=False)
 
-    for statement in triggers.create_statements(op.get_bind().dialect.name):
+    for statement in _for_backend(_SQLITE_CREATE, _POSTGRES_CREATE):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in triggers.drop_statements(op.get_bind().dialect.name):
+    for statement in _for_backend(_SQLITE_DROP, _POSTGRES_DROP):
         op.execute(statement)
     with op.batch_alter_table("vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vote_clip_id"))

@@ -1,7 +1,7 @@
 """The annotation campaign: logins, gold clips and the quiz, screening, leases, broken reports.
 
-Adds tables only (and the triggers of :mod:`dfew_build.campaign.triggers`: the lease cap and
-the upkeep of ``clip_queue``, which is filled here from the clips already accepted), so the
+Adds tables only (and triggers: the lease cap, which bounds a clip's votes plus open leases by
+``votes_per_clip``, and the upkeep of ``clip_queue``, which is filled here from the clips already accepted), so the
 migration runs in place on a store that already holds movies, clips and votes.
 
 Revision ID: 0003
@@ -11,12 +11,107 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-from dfew_build.campaign import triggers
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+# Frozen copy of the DDL this revision applied (Alembic's convention): stores in the field ran
+# exactly these statements, so they never change; a later change of a trigger is a new revision.
+_BACKFILL_QUEUE = "INSERT INTO clip_queue (clip_id, votes) SELECT id, (SELECT count(*) FROM vote WHERE vote.clip_id = clip.id) FROM clip WHERE status = 'accepted'"
+
+_SQLITE_CREATE = [
+    """CREATE TRIGGER lease_clip_state BEFORE INSERT ON lease
+    WHEN (SELECT status FROM clip WHERE id = NEW.clip_id) IS NOT 'accepted'
+    BEGIN SELECT RAISE(ABORT, 'dfew:lease_clip_state'); END""",
+    """CREATE TRIGGER lease_cap BEFORE INSERT ON lease
+    WHEN (SELECT count(*) FROM vote WHERE clip_id = NEW.clip_id) + (SELECT count(*) FROM lease WHERE clip_id = NEW.clip_id AND closed_at IS NULL AND expires_at > NEW.issued_at) >= (SELECT votes_per_clip FROM store_settings WHERE id = 1)
+    BEGIN SELECT RAISE(ABORT, 'dfew:lease_cap'); END""",
+    """CREATE TRIGGER clip_queue_insert AFTER INSERT ON clip
+    BEGIN INSERT INTO clip_queue (clip_id, votes) SELECT NEW.id, (SELECT count(*) FROM vote WHERE clip_id = NEW.id) WHERE NEW.status = 'accepted'; END""",
+    """CREATE TRIGGER clip_queue_status AFTER UPDATE OF status ON clip
+    WHEN NEW.status IS NOT OLD.status
+    BEGIN
+        DELETE FROM clip_queue WHERE clip_id = NEW.id;
+        INSERT INTO clip_queue (clip_id, votes) SELECT NEW.id, (SELECT count(*) FROM vote WHERE clip_id = NEW.id) WHERE NEW.status = 'accepted';
+    END""",
+    """CREATE TRIGGER clip_queue_vote_insert AFTER INSERT ON vote
+    BEGIN UPDATE clip_queue SET votes = votes + 1 WHERE clip_id = NEW.clip_id; END""",
+    """CREATE TRIGGER clip_queue_vote_delete AFTER DELETE ON vote
+    BEGIN UPDATE clip_queue SET votes = votes - 1 WHERE clip_id = OLD.clip_id; END""",
+    """CREATE TRIGGER clip_queue_vote_move AFTER UPDATE OF clip_id ON vote
+    WHEN NEW.clip_id IS NOT OLD.clip_id
+    BEGIN
+        UPDATE clip_queue SET votes = votes - 1 WHERE clip_id = OLD.clip_id;
+        UPDATE clip_queue SET votes = votes + 1 WHERE clip_id = NEW.clip_id;
+    END""",
+]
+
+_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS clip_queue_vote_move",
+    "DROP TRIGGER IF EXISTS clip_queue_vote_delete",
+    "DROP TRIGGER IF EXISTS clip_queue_vote_insert",
+    "DROP TRIGGER IF EXISTS clip_queue_status",
+    "DROP TRIGGER IF EXISTS clip_queue_insert",
+    "DROP TRIGGER IF EXISTS lease_cap",
+    "DROP TRIGGER IF EXISTS lease_clip_state",
+]
+
+_POSTGRES_CREATE = [
+    """CREATE OR REPLACE FUNCTION dfew_lease_cap() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM 1 FROM clip WHERE id = NEW.clip_id FOR UPDATE;
+        IF (SELECT status FROM clip WHERE id = NEW.clip_id) IS DISTINCT FROM 'accepted' THEN
+            RAISE EXCEPTION 'dfew:lease_clip_state' USING ERRCODE = 'check_violation';
+        END IF;
+        IF (SELECT count(*) FROM vote WHERE clip_id = NEW.clip_id) + (SELECT count(*) FROM lease WHERE clip_id = NEW.clip_id AND closed_at IS NULL AND expires_at > NEW.issued_at) >= (SELECT votes_per_clip FROM store_settings WHERE id = 1) THEN
+            RAISE EXCEPTION 'dfew:lease_cap' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER lease_cap BEFORE INSERT ON lease
+    FOR EACH ROW EXECUTE FUNCTION dfew_lease_cap()""",
+    """CREATE FUNCTION dfew_clip_queue_clip() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+                RETURN NULL;
+            END IF;
+            DELETE FROM clip_queue WHERE clip_id = NEW.id;
+        END IF;
+        INSERT INTO clip_queue (clip_id, votes) SELECT NEW.id, (SELECT count(*) FROM vote WHERE clip_id = NEW.id) WHERE NEW.status = 'accepted';
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER clip_queue_clip AFTER INSERT OR UPDATE OF status ON clip
+    FOR EACH ROW EXECUTE FUNCTION dfew_clip_queue_clip()""",
+    """CREATE FUNCTION dfew_clip_queue_vote() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            UPDATE clip_queue SET votes = votes - 1 WHERE clip_id = OLD.clip_id;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            UPDATE clip_queue SET votes = votes + 1 WHERE clip_id = NEW.clip_id;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER clip_queue_vote
+    AFTER INSERT OR DELETE OR UPDATE OF clip_id ON vote
+    FOR EACH ROW EXECUTE FUNCTION dfew_clip_queue_vote()""",
+]
+
+_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS clip_queue_vote ON vote",
+    "DROP TRIGGER IF EXISTS clip_queue_clip ON clip",
+    "DROP TRIGGER IF EXISTS lease_cap ON lease",
+    "DROP FUNCTION IF EXISTS dfew_clip_queue_vote()",
+    "DROP FUNCTION IF EXISTS dfew_clip_queue_clip()",
+    "DROP FUNCTION IF EXISTS dfew_lease_cap()",
+]
+
+
+def _for_backend(sqlite: list[str], postgres: list[str]) -> list[str]:
+    """Return this revision's statements for the backend the migration runs on."""
+    return sqlite if op.get_bind().dialect.name == "sqlite" else postgres
 
 
 def _fk(column: str, table: str, target: str) -> sa.ForeignKeyConstraint:
@@ -162,13 +257,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("clip_id", name=op.f("pk_clip_queue")),
     )
     op.create_index("ix_clip_queue_votes", "clip_queue", ["votes", "clip_id"], unique=False)
-    op.execute(triggers.BACKFILL_QUEUE)
-    for statement in triggers.create_statements(op.get_bind().dialect.name):
+    op.execute(_BACKFILL_QUEUE)
+    for statement in _for_backend(_SQLITE_CREATE, _POSTGRES_CREATE):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in triggers.drop_statements(op.get_bind().dialect.name):
+    for statement in _for_backend(_SQLITE_DROP, _POSTGRES_DROP):
         op.execute(statement)
     op.drop_index("ix_clip_queue_votes", table_name="clip_queue")
     op.drop_table("clip_queue")
