@@ -2,7 +2,7 @@
 
 :func:`assign_folds` draws the cross-validation folds; :func:`export_tables` checks vote
 counts, single labels and folds against each other and returns what an export holds. Writing
-the files (DFEW's layout, its split-file format) is ``dfew_build.release.export``'s job, on top
+the files (DFEW's layout, its split-file format) is ``dfew_build.label_export``'s job, on top
 of ``training.splits``, which owns the split format.
 """
 

@@ -29,7 +29,7 @@ from analysis.durations import duration_table
 from analysis.emotions import EMOTIONS
 from analysis.export import assign_folds
 from analysis.votes import single_labels, vote_counts
-from dfew_build.release.export import write_dfew_export
+from dfew_build.label_export import write_dfew_export
 
 # Class frequencies of DFEW's single-labelled clips, rounded (Happy … Fear); they sum to 1.01
 # as rounded, so they are normalised before use.

@@ -29,7 +29,8 @@ from rich.console import Console
 from dfew_build.cli import main as dfew_build
 from dfew_build.extract.tools import cpu_count
 from dfew_build.preprocess.run import PreprocessConfig, preprocess
-from dfew_build.release.build import ReleaseConfig, build_release
+from dfew_build.release.build import build_release
+from dfew_build.release.config import ReleaseConfig
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip
 

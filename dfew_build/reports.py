@@ -19,7 +19,7 @@ from analysis.export import assign_folds
 from analysis.plots import plot_duration_distribution, plot_vote_agreement
 from analysis.votes import check_threshold, single_labels, vote_counts
 from dfew_build.errors import UserError
-from dfew_build.release.export import write_dfew_export
+from dfew_build.label_export import write_dfew_export
 from dfew_build.store.engine import Store
 from dfew_build.store.queries import clip_frame, votes_frame
 

@@ -1,4 +1,4 @@
-"""Tests for analysis.export: stratified folds (its files: test_dfew_build_release_export)."""
+"""Tests for analysis.export: stratified folds (its files: test_dfew_build_label_export)."""
 
 from __future__ import annotations
 

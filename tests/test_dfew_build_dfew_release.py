@@ -16,7 +16,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip
 from tests.campaign import random_votes
-from tests.test_dfew_build_cli import assert_one_line_error, run
+from tests.cli import assert_one_line_error, run
 
 HEADERS = ["1happy", "2sad", "3neutral", "4angry", "5surprise", "6disgust", "7fear"]
 SAMPLE_DURATIONS = {"carphone_pristine.mp4": 4.004, "bikes.mp4": 10.0, "bigbuckbunny.mp4": 5.28}

@@ -26,7 +26,7 @@ import pytest
 from dfew_build.cli import main
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip
-from tests.test_dfew_build_cli import assert_one_line_error, run
+from tests.cli import assert_one_line_error, run
 from tests.test_dfew_build_preprocess import decode, encode
 from training.cli import main as train_main
 

@@ -98,7 +98,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_release(args: argparse.Namespace, console: Console) -> None:
     """Write (or finish) the release and print what it holds and where it is."""
     from dfew_build.progress import counting_progress
-    from dfew_build.release.build import ReleaseConfig, ReleaseProgress, build_release
+    from dfew_build.release.build import ReleaseProgress, build_release
+    from dfew_build.release.config import ReleaseConfig
 
     config = ReleaseConfig(
         out_dir=args.out,

@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from dfew_build.errors import UserError
 from dfew_build.extract.run import VIDEO_SUFFIXES
+from dfew_build.label_export import read_dfew_split
 from dfew_build.preprocess.clip import ClipJob
-from dfew_build.release.export import read_dfew_split
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip
 from training.splits import SPLIT_FOLDER, clip_name

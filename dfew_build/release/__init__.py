@@ -1,8 +1,8 @@
-"""The dataset's files in DFEW's own layout: ``dfew-build export`` and ``dfew-build release``.
+"""``dfew-build release``: the store's annotated clips as a dataset in DFEW's own layout.
 
-:mod:`.export` writes and reads a label export (annotation.csv, split files); for a release,
 :mod:`.build` runs the steps, :mod:`.numbers` keeps each clip's release number in the store,
 :mod:`.files` places files under their final names only when whole, :mod:`.tables` writes the
 annotation, split, dropped and provenance tables, :mod:`.datasheet` the DATASHEET.md. The
-split-file format and clip names belong to :mod:`training.splits`.
+split-file format and clip names belong to :mod:`training.splits`; the label export's files
+(``dfew-build export``) to :mod:`dfew_build.label_export`.
 """

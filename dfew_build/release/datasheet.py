@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,11 +20,9 @@ from analysis.durations import duration_table
 from analysis.emotions import EMOTIONS
 from analysis.errors import AnalysisInputError
 from analysis.plots import plot_duration_distribution, plot_vote_agreement
+from dfew_build.release.config import ReleaseConfig
 from dfew_build.release.tables import ReleaseRow
 from dfew_build.reports import StoreTables
-
-if TYPE_CHECKING:
-    from dfew_build.release.build import ReleaseConfig
 
 VOTES_PNG = "vote_agreement.png"
 DURATION_PNG = "duration_distribution.png"

@@ -1,4 +1,4 @@
-"""dfew_build.release.export: the DFEW-format export files, written and read back."""
+"""dfew_build.label_export: the DFEW-format export files, written and read back."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from analysis.errors import AnalysisInputError
 from analysis.export import assign_folds
 from dfew_build.errors import UserError
-from dfew_build.release.export import read_dfew_split, write_dfew_export
+from dfew_build.label_export import read_dfew_split, write_dfew_export
 from tests.test_analysis_export import dataset, tree_hashes
 from training.splits import clip_name
 

@@ -1,4 +1,4 @@
-"""Writing and reading a label export in DFEW's file layout (``dfew-build export``).
+"""The label export's files in DFEW's layout (``dfew-build export``): written and read back.
 
 Layout written by :func:`write_dfew_export` (and read back by :func:`read_dfew_split`)::
 
