@@ -27,8 +27,9 @@ from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kap
 from analysis.agreement import fleiss_kappa, kappa_report
 from analysis.durations import duration_table
 from analysis.emotions import EMOTIONS
-from analysis.export import assign_folds, write_dfew_export
+from analysis.export import assign_folds
 from analysis.votes import single_labels, vote_counts
+from dfew_build.label_export import write_dfew_export
 
 # Class frequencies of DFEW's single-labelled clips, rounded (Happy … Fear); they sum to 1.01
 # as rounded, so they are normalised before use.

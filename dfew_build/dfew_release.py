@@ -31,13 +31,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from analysis.emotions import EMOTIONS
-from analysis.errors import AnalysisInputError
-from analysis.export import read_dfew_split
 from dfew_build.errors import UserError
+from dfew_build.label_export import read_dfew_split
 from dfew_build.media import video_duration_s
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
 from dfew_build.store.vote_settle import settle_votes_now
+from training.splits import clip_name
 
 ANNOTATION_CANDIDATES = (
     "Annotation/annotation.xlsx",
@@ -47,7 +47,7 @@ ANNOTATION_CANDIDATES = (
 )
 CLIP_COLUMN_NAMES = ("order", "clip", "videoname", "video", "name")
 RATER_PREFIX = "dfew-rater-"
-# Most votes one clip may have in an imported release (DFEW has 10 per clip).
+# Most votes one clip may have in an imported release (DFEW has 10 per clip): each becomes a row.
 MAX_RATERS = 100
 
 
@@ -66,14 +66,6 @@ class DfewImport:
 
 def _normalised(header: object) -> str:
     return re.sub(r"[^a-z]", "", str(header).lower())
-
-
-def clip_name(value: object) -> str:
-    """Return DFEW's clip name for a clip number or name: integers zero-padded to 5 digits."""
-    text = str(value).strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text.zfill(5) if text.isdigit() else text
 
 
 def find_annotation_file(release_dir: Path) -> Path | None:
@@ -119,15 +111,14 @@ def read_annotation(path: Path) -> pd.DataFrame:
             "video_name) and one count column per emotion (happy … fear) — is it DFEW's file?"
         )
     table = raw[list(count_columns)].rename(columns=count_columns)
-    table = table.apply(pd.to_numeric, errors="coerce").astype("float64")
-    # Whole, finite, not negative, and at most MAX_RATERS votes per clip: 8.5 + 1.5 is not 9.
-    wrong = (table.isna() | (table < 0) | (table != table.round())).any(axis=1)
-    wrong |= ~(table.sum(axis=1) <= MAX_RATERS)
-    if wrong.any():
-        bad = int(wrong.to_numpy().argmax()) + 2
+    table = table.apply(pd.to_numeric, errors="coerce")
+    _check_whole(path, table, "vote counts", 0, MAX_RATERS)
+    totals = table.sum(axis=1).to_numpy()
+    if (totals > MAX_RATERS).any():
+        row = int((totals > MAX_RATERS).argmax()) + 2
         raise UserError(
-            f"{path} row {bad}: vote counts must be whole numbers ≥ 0 with at most {MAX_RATERS} "
-            "votes per clip — fix that row"
+            f"{path} row {row}: {int(totals[row - 2])} votes for one clip, at most {MAX_RATERS} "
+            "are allowed — fix that row"
         )
     table = table.astype("int64")
     table.index = pd.Index(raw[clip_column].map(clip_name), name="clip")
@@ -135,16 +126,24 @@ def read_annotation(path: Path) -> pd.DataFrame:
         raise UserError(f"{path}: clip {table.index[table.index.duplicated()][0]} appears twice")
     label_column = headers.get("label")
     if label_column is not None:
-        labels = pd.to_numeric(raw[label_column], errors="coerce").fillna(0).astype("float64")
-        wrong = ~labels.isin(range(len(EMOTIONS) + 1))
-        if wrong.any():
-            bad = int(wrong.to_numpy().argmax()) + 2
-            raise UserError(
-                f"{path} row {bad}: label {raw[label_column].iloc[bad - 2]!r} is not 0 (no single "
-                "label) or an emotion code 1..7 — fix that row"
-            )
-        table["label"] = labels.to_numpy(dtype="int64")
+        labels = pd.to_numeric(raw[label_column], errors="coerce").fillna(0).to_frame()
+        _check_whole(path, labels, "labels", 0, len(EMOTIONS))
+        table["label"] = labels.iloc[:, 0].to_numpy(dtype="int64")
     return table.sort_index()
+
+
+def _check_whole(path: Path, table: pd.DataFrame, what: str, low: int, high: int) -> None:
+    """Raise ``UserError`` naming the first row of ``table`` that is not whole in low..high."""
+    values = table.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(values) & (values == np.round(values)))
+        bad |= ~((values >= low) & (values <= high))
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise UserError(
+            f"{path} row {row + 2}: {what} must be whole numbers from {low} to {high}, "
+            f"found {values[row, column]:g} — fix that row"
+        )
 
 
 def _clip_durations(release_dir: Path, names: list[str]) -> dict[str, float]:
@@ -195,10 +194,7 @@ def import_dfew(store: Store, release_dir: Path) -> DfewImport:
             "give the folder where DFEW was unpacked"
         )
     counts = read_annotation(annotation_file) if annotation_file else None
-    try:
-        split = read_dfew_split(split_dir).set_index("clip") if split_dir else None
-    except AnalysisInputError as exc:
-        raise UserError(str(exc)) from exc
+    split = read_dfew_split(split_dir).set_index("clip") if split_dir else None
     names = sorted(
         set(counts.index if counts is not None else [])
         | set(split.index if split is not None else [])

@@ -275,3 +275,5 @@ def host(text: str) -> str:
 PORT = bounded_int(1, 65535)
 WORKERS = bounded_int(1, 1024, "processes")
 SEED = bounded_int(0, 2**32 - 1)
+DEFAULT_THRESHOLD = 6  # the paper's r: a single label needs 7 of 10 votes
+THRESHOLD = bounded_int(0, 999)

@@ -15,10 +15,11 @@ import pandas as pd
 from analysis.agreement import KappaReport, kappa_report
 from analysis.durations import duration_percentages, duration_table
 from analysis.emotions import N_EMOTIONS
-from analysis.export import assign_folds, write_dfew_export
+from analysis.export import assign_folds
 from analysis.plots import plot_duration_distribution, plot_vote_agreement
 from analysis.votes import check_threshold, single_labels, vote_counts
 from dfew_build.errors import UserError
+from dfew_build.label_export import write_dfew_export
 from dfew_build.store.engine import Store
 from dfew_build.store.queries import clip_frame, votes_frame
 
@@ -120,12 +121,14 @@ def write_duration_report(
 
 @dataclass(frozen=True)
 class ExportSummary:
-    """What an export wrote: the files, clips labelled, clips left unlabelled as incomplete."""
+    """What an export wrote: the files, clips labelled, clips left unlabelled as incomplete,
+    and labelled clips that a published release put in no fold (left out of the splits)."""
 
     paths: list[Path]
     labelled: int
     incomplete: int
     label_source: str
+    outside_folds: int = 0
 
 
 def export_store(
@@ -134,22 +137,21 @@ def export_store(
     """Write the DFEW-format export of the store; returns what was written.
 
     Folds are drawn stratified by class with ``seed`` unless ``release_folds`` asks for the
-    folds a published release gave the clips.
+    folds a published release gave the clips; labelled clips the release put in no fold (DFEW's
+    clips without a face) then stay out of the split files, as in the release.
     """
     labels, source = tables.labels(threshold)
     counts = tables.counts.reindex(labels.index.union(tables.counts.index), fill_value=0)
     labels = labels.reindex(counts.index, fill_value=0)
     labelled = labels[labels > 0]
     if release_folds:
-        folds = tables.clips["release_fold"].reindex(labelled.index)
-        if folds.isna().any():
+        folds = tables.clips["release_fold"].reindex(labelled.index).dropna().astype("int64")
+        if folds.empty:
             raise UserError(
-                f"{int(folds.isna().sum())} labelled clips have no release fold — "
-                "drop --release-folds to draw new folds"
+                "no labelled clip has a release fold — drop --release-folds to draw new folds"
             )
-        folds = folds.astype("int64")
     else:
         folds = assign_folds(labels, n_folds=n_folds, seed=seed)
-    paths = write_dfew_export(out_dir, counts, labels, folds)
+    paths = write_dfew_export(out_dir, counts, labels, folds, outside_folds=release_folds)
     incomplete = int((counts.sum(axis=1) < tables.n_raters).sum()) if source == "votes" else 0
-    return ExportSummary(paths, len(labelled), incomplete, source)
+    return ExportSummary(paths, len(labelled), incomplete, source, len(labelled) - len(folds))

@@ -158,6 +158,11 @@ def test_simulate_runs_the_whole_chain(tmp_path: Path, capsys) -> None:
     assert (run / "confusion.png").stat().st_size > 0 and (run / "checkpoint.pt").is_file()
     assert "SIMULATED outputs (10 simulated annotators)" in out
 
+    # It ends with the dataset in DFEW's layout, every voted clip numbered.
+    assert re.search(r"\$ dfew-build --db \S+ release", out)
+    assert len(_csv_rows(sim / "release" / "clips.csv")) == len(voted)
+    assert (sim / "release" / "Annotation" / "annotation.xlsx").is_file()
+
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:

@@ -172,6 +172,14 @@ def test_street_footage_is_dropped_by_the_face_rule(outputs) -> None:
     assert float(row["face_ratio"]) < 0.5 and "under 50%" in row["reason"]
     assert int(row["frames_decoded"]) == 250
     assert ShardDataset(outputs["data"]).position(BIKES) is None
+    # ... and out of the split files written beside the shards, which dfew-train reads
+    split = outputs["data"] / "EmoLabel_DataSplit"
+    assert (
+        (split / "test(single-labeled)" / "set_1.csv")
+        .read_text()
+        .startswith("video_name,label\n1,1\n")
+    )
+    assert (split / "test(single-labeled)" / "set_2.csv").read_text() == "video_name,label\n"
 
 
 def test_bad_inputs_get_a_line_each(outputs) -> None:

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from training.cli import main, parse_train
+from training.shards import ShardWriter
 from training.splits import split_file
-from training.synthetic import SyntheticDataset, write_synthetic_dataset
+from training.synthetic import SyntheticDataset, write_splits, write_synthetic_dataset
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,39 @@ def test_missing_fold_files(dataset: SyntheticDataset, tmp_path: Path, capsys) -
     )
 
 
+def test_bad_splits_are_refused(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
+    """Overlapping test folds, and a label the shard index contradicts, are one-line errors."""
+    export = tmp_path / "export"
+    folds = list(dataset.folds)
+    write_splits(export, dataset.clips, dataset.labels, folds)
+    test_2 = split_file(export, "test", 2)
+    # fold 1's first clip also appears in test fold 2: pooled results would count it twice
+    first = dataset.folds.index(1)
+    with open(test_2, "a") as handle:
+        handle.write(f"{int(dataset.clips[first])},{dataset.labels[first]}\n")
+    _fails(
+        _train_args(dataset, tmp_path, "--splits", str(export)),
+        capsys,
+        "1 clip(s) are in the test sets of folds 1 and 2",
+    )
+    relabelled = [label % 7 + 1 for label in dataset.labels]
+    write_splits(export, dataset.clips, relabelled, folds)
+    _fails(_train_args(dataset, tmp_path, "--splits", str(export)), capsys, "but 1 in")
+
+
+def test_a_test_fold_other_than_the_shards_record_is_refused(tmp_path: Path, capsys) -> None:
+    """preprocess records each clip's test fold in the index; a split that moved it is refused."""
+    names, labels = [f"{k:05d}" for k in range(1, 36)], [k % 7 + 1 for k in range(35)]
+    folds = [k // 7 + 1 for k in range(35)]
+    with ShardWriter(tmp_path / "data", frames=4, size=16, extra_columns=("fold",)) as writer:
+        for name, label, fold in zip(names, labels, folds, strict=True):
+            writer.add(name, label, np.zeros((4, 16, 16, 3), np.uint8), fold=fold)
+    moved = [2 if fold == 1 and k == 0 else fold for k, fold in enumerate(folds)]
+    write_splits(tmp_path / "export", names, labels, moved)
+    data = SyntheticDataset(tmp_path / "data", tmp_path / "export", names, labels, folds)
+    _fails(_train_args(data, tmp_path, "--fold", "2"), capsys, "records fold 1 for it")
+
+
 def test_shards_with_the_wrong_shape(tmp_path: Path, capsys) -> None:
     broken = write_synthetic_dataset(tmp_path / "broken", count=35, frames=4, size=16)
     np.save(broken.data / "shard-00000.npy", np.zeros((35, 4, 8, 8, 3), np.uint8))
@@ -79,7 +113,7 @@ def test_shards_with_the_wrong_shape(tmp_path: Path, capsys) -> None:
 
 
 def test_argument_mistakes_are_one_line(dataset: SyntheticDataset, tmp_path: Path, capsys) -> None:
-    _fails(["--model", "c3d"], capsys, "the following arguments are required: --data, --splits")
+    _fails(["--model", "c3d"], capsys, "the following arguments are required: --data")
     _fails(_train_args(dataset, tmp_path, "--lambda", "1,x"), capsys, "--lambda takes numbers")
     _fails(_train_args(dataset, tmp_path, "--epochs", "0"), capsys, "--epochs 0 is not allowed")
     _fails(_train_args(dataset, tmp_path, "--device", "tpu"), capsys, "--device tpu")

@@ -14,7 +14,7 @@ import torch
 from training.checkpoint import init_from_checkpoint, load_checkpoint
 from training.config import SweepConfig, TrainConfig
 from training.data import ClipTransform
-from training.errors import CheckpointError, ConfigError, RunFolderError
+from training.errors import CheckpointError, ConfigError, RunFolderError, SplitError
 from training.experiment import expand_sweep, run_experiment
 from training.models import build_model
 from training.synthetic import SyntheticDataset, write_splits, write_synthetic_dataset
@@ -148,15 +148,13 @@ def test_limit_clips_and_missing_shards(
     saved = json.loads((run / "config.json").read_text())
     assert saved["train_clips"] == 5 and saved["test_clips"] == 5
 
-    # A split clip without a shard row (no face found in preprocessing) is skipped and counted.
+    # A split clip without a shard row (no face found in preprocessing) is refused: training
+    # on fewer clips than the split names would make results incomparable.
     splits = tmp_path / "export"
     write_splits(splits, [*dataset.clips, "99999"], [*dataset.labels, 1], [*dataset.folds, 1])
-    run = run_experiment(_config(dataset, tmp_path, epochs=1, splits=splits, name="gap"))
-    assert json.loads((run / "fold1" / "config.json").read_text())["test_clips"] == 7
-    assert "1 split clip(s) have no shard" in capsys.readouterr().out
-    write_splits(splits, ["88888", "99999"], [1, 2], [1, 2])
-    with pytest.raises(ConfigError, match="none of the 1 train clips of fold 1"):
-        run_experiment(_config(dataset, tmp_path, epochs=1, splits=splits, name="none"))
+    with pytest.raises(SplitError, match="1 of the 8 test clips of fold 1 have no frames"):
+        run_experiment(_config(dataset, tmp_path, epochs=1, splits=splits, name="gap"))
+    assert not (tmp_path / "gap").exists()
 
 
 def test_transform_normalises_augments_and_sets_the_layout() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from training.errors import SplitError
-from training.splits import normalise_clip, parse_folds, read_fold, split_file
+from training.splits import clip_name, parse_folds, read_fold, split_file
 from training.synthetic import write_splits
 
 CLIPS = [f"{k:05d}" for k in range(1, 36)]
@@ -32,7 +32,7 @@ def test_integer_names_are_padded_and_strings_kept(tmp_path: Path) -> None:
     path = split_file(tmp_path, "test", 1)
     path.write_text("video_name,label\n1,3\n00042,7\nclip_a,1\n")
     assert read_fold(tmp_path, 1).test == [("00001", 3), ("00042", 7), ("clip_a", 1)]
-    assert normalise_clip(" 123 ") == "00123"
+    assert clip_name(" 123 ") == "00123"
 
 
 def test_missing_files_and_bad_folds_are_clear_errors(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The ``dfew-train`` command: parse arguments into a config and call one library function.
 
     dfew-train --data DATA --splits EXPORT --fold 1 --model c3d [options]   train (or `train …`)
+    dfew-train --data RELEASE --fold 1                                     a dfew-build release
     dfew-train models [--names c3d,i3d] [--backward]                        sizes and FLOPs
     dfew-train report RUNS… [--csv FILE]                                    results tables
 
@@ -54,7 +55,12 @@ def build_train_parser(prog: str = "dfew-train") -> ArgumentParser:
     parser = ArgumentParser(prog=prog, description="Train and test a DFEW benchmark model.")
     add = parser.add_argument
     add("--data", type=Path, required=True, help="shard folder written by dfew-build preprocess")
-    add("--splits", type=Path, required=True, help="export folder holding EmoLabel_DataSplit/")
+    add(
+        "--splits",
+        type=Path,
+        default=None,
+        help="export folder holding EmoLabel_DataSplit/ [--data: a dfew-build release root]",
+    )
     add("--fold", default="1", help="fold 1..5, a comma list, or 'all' (pooled) [1]")
     add("--model", default="c3d", help="model name, see `dfew-train models` [c3d]")
     add("--epochs", type=int, default=50, help="training epochs [50]")
@@ -129,6 +135,8 @@ def parse_train(argv: Sequence[str]) -> SweepConfig:
     args = build_train_parser().parse_args(argv)
     values = vars(args)
     lambdas, batch_sizes = values.pop("lambdas"), values.pop("batch_size")
+    if values["splits"] is None:  # a release root holds its splits beside its shards
+        values["splits"] = values["data"]
     values["folds"] = tuple(parse_folds(values.pop("fold")))
     if values["workers"] is None:
         del values["workers"]

@@ -46,12 +46,12 @@ from training.engine import (
     to_channels_last,
     train_one_epoch,
 )
-from training.errors import CheckpointError, ConfigError, RunFolderError
+from training.errors import CheckpointError, ConfigError, RunFolderError, SplitError
 from training.losses import Criterion
 from training.metrics import Scores, plot_tsne, write_scores
 from training.models import build_model
 from training.shards import ShardDataset
-from training.splits import EMOTIONS, read_fold
+from training.splits import EMOTIONS, check_test_folds, read_fold
 
 METRIC_COLUMNS = (
     "epoch",
@@ -77,33 +77,27 @@ class FoldData:
     train: ClipBatches
     test: ClipBatches
     test_clips: list[str]
-    missing: int
 
 
 def load_fold_data(config: TrainConfig, fold: int, shards: ShardDataset) -> FoldData:
     """Match fold ``fold``'s split files with the shards; return train/test datasets.
 
-    Clips of the split files without a shard row (faces not found during preprocessing) are
-    left out and counted. ``config.limit_clips`` keeps a seeded random subset of each side.
+    Every clip of the split must be in the shards with the same label: DFEW leaves clips
+    without faces out of its splits, and training on a split that names others would silently
+    train and test on fewer clips than the split promises. ``config.limit_clips`` keeps a seeded
+    random subset of each side.
 
     Raises
     ------
-    ConfigError
-        When no clip of a side of the split is in the shards.
+    SplitError
+        When a split clip has no frames in the shards, or a label other than the shard index's.
     """
     split = read_fold(config.splits, fold)
     rng = np.random.default_rng(config.seed)
     sides = {}
-    missing = 0
     for side, pairs in (("train", split.train), ("test", split.test)):
-        present = [(shards.position(clip), clip, label) for clip, label in pairs]
-        kept = [item for item in present if item[0] is not None]
-        missing += len(present) - len(kept)
-        if not kept:
-            raise ConfigError(
-                f"none of the {len(pairs)} {side} clips of fold {fold} is in {config.data}",
-                "pass --data the shards preprocessed from the export given as --splits",
-            )
+        kept = [(shards.position(clip), clip, label) for clip, label in pairs]
+        _check_split_clips(shards, kept, side, fold)
         if config.limit_clips is not None and len(kept) > config.limit_clips:
             chosen = np.sort(rng.choice(len(kept), config.limit_clips, replace=False))
             kept = [kept[i] for i in chosen]
@@ -116,8 +110,41 @@ def load_fold_data(config: TrainConfig, fold: int, shards: ShardDataset) -> Fold
             shards, [r for r, _, _ in sides["test"]], [label - 1 for _, _, label in sides["test"]]
         ),
         test_clips=[clip for _, clip, _ in sides["test"]],
-        missing=missing,
     )
+
+
+def _check_split_clips(
+    shards: ShardDataset, rows: list[tuple[int | None, str, int]], side: str, fold: int
+) -> None:
+    """Raise SplitError when a side has no clips, or a (shard row, clip, label) of it has no
+    shard row, another label than the shard index's, or (a test clip) another test fold than
+    the one the index records; return None."""
+    if not rows:
+        raise SplitError(f"the {side} split of fold {fold} names no clip", "re-run the export")
+    missing = [clip for row, clip, _ in rows if row is None]
+    if missing:
+        raise SplitError(
+            f"{len(missing)} of the {len(rows)} {side} clips of fold {fold} have no frames in "
+            f"{shards.folder} (e.g. {missing[0]})",
+            "drop --splits to train on the splits `dfew-build preprocess` (or release) wrote "
+            "beside the shards: they leave out clips without faces",
+        )
+    for row, clip, label in rows:
+        record = shards.records[row]  # type: ignore[index]
+        if record.label != label:
+            raise SplitError(
+                f"clip {clip} has label {label} in the {side} split of fold {fold} but "
+                f"{record.label} in {shards.folder}",
+                "pass --data and --splits from the same export (or release)",
+            )
+        # preprocess records each clip's test fold; a test clip must be in that fold
+        recorded = record.extra.get("fold", "")
+        if side == "test" and recorded and int(recorded) != fold:
+            raise SplitError(
+                f"clip {clip} is in the test split of fold {fold} but {shards.folder} records "
+                f"fold {recorded} for it",
+                "pass --data and --splits from the same export (or release)",
+            )
 
 
 def _append_metrics(path: Path, row: dict[str, float | int]) -> None:
@@ -284,10 +311,6 @@ def train_fold(
             "pass --resume to continue it, or --name/--out for a new one",
         )
     data = load_fold_data(config, fold, shards)
-    if data.missing and env.is_main:
-        runtime.console.print(
-            f"fold {fold}: {data.missing} split clip(s) have no shard; skipped", soft_wrap=True
-        )
     train_parts, test_parts = _loaders(config, data, runtime)
     state = TrainState.build(config, runtime, seed=config.seed + fold)
     start_epoch = 0
@@ -400,10 +423,11 @@ def run_experiment(config: TrainConfig, env: distributed.DistEnv | None = None) 
     confusion matrix and predictions.csv in the experiment folder, as the paper reports them.
     """
     config.validate()
-    for fold in config.folds:  # fail on missing split files before any training starts
-        read_fold(config.splits, fold)
+    check_test_folds(config.splits)  # fail on a bad split before any training starts
     env = distributed.detect() if env is None else env
     shards = ShardDataset(config.data)
+    for fold in config.folds:
+        load_fold_data(config, fold, shards)
     runtime = make_runtime(config, env)
     distributed.setup(env, runtime.device)
     experiment_dir = Path(config.out) / config.experiment_name()

@@ -360,6 +360,30 @@ class ShardWriter:
         self.close()
 
 
+RELEASE_SHARDS = "Clip/shards_*"  # where `dfew-build release` writes shards in its root
+
+
+def find_data_dir(folder: str | os.PathLike[str]) -> Path:
+    """Return the shard folder of ``folder``: itself when it holds an index, else the one
+    ``Clip/shards_*`` folder with an index under a ``dfew-build release`` root.
+
+    Raises
+    ------
+    ShardFormatError
+        When a release root holds several shard folders (the message names them).
+    """
+    root = Path(folder)
+    if (root / INDEX_NAME).is_file():
+        return root
+    found = sorted(path for path in root.glob(RELEASE_SHARDS) if (path / INDEX_NAME).is_file())
+    if len(found) > 1:
+        raise ShardFormatError(
+            f"{root} holds several shard folders: {', '.join(path.name for path in found)}",
+            "pass --data the one to train on",
+        )
+    return found[0] if found else root
+
+
 class ShardDataset:
     """Read clips from a shard folder through memory maps.
 
@@ -372,7 +396,7 @@ class ShardDataset:
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder)
+        self.folder = find_data_dir(folder)
         self.records, self.extra_columns = read_index(self.folder)
         if not self.records:
             raise ShardFormatError(

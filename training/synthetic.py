@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from training.shards import DEFAULT_MAX_SHARD_BYTES, ShardWriter
-from training.splits import N_FOLDS, SPLIT_FOLDER
+from training.splits import N_FOLDS, SPLIT_FOLDER, format_split
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,9 @@ def write_splits(
         (root / f"{part}({spelling})").mkdir(parents=True, exist_ok=True)
     for fold in range(1, N_FOLDS + 1):
         for part, keep in (("train", lambda f, k=fold: f != k), ("test", lambda f, k=fold: f == k)):
-            lines = ["video_name,label"]
-            lines += [f"{c},{y}" for c, y, f in zip(clips, labels, folds, strict=True) if keep(f)]
+            pairs = [(c, y) for c, y, f in zip(clips, labels, folds, strict=True) if keep(f)]
             path = root / f"{part}({spelling})" / f"set_{fold}.csv"
-            path.write_text("\n".join(lines) + "\n")
+            path.write_text(format_split(pairs))
     return root
 
 

@@ -10,13 +10,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dfew_build.options import SEED, bounded_int, output_dir
+from dfew_build.options import DEFAULT_THRESHOLD, SEED, THRESHOLD, bounded_int, output_dir
 from dfew_build.store.engine import open_store
 
 if TYPE_CHECKING:
     from analysis.agreement import KappaReport
 
-DEFAULT_THRESHOLD = 6  # the paper's r: a single label needs 7 of 10 votes
 LANDIS_KOCH_BANDS = (
     ("< 0.00", "Poor"),
     ("0.00–0.20", "Slight"),
@@ -61,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _add_threshold(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
-        type=bounded_int(0, 999),
+        type=THRESHOLD,
         default=DEFAULT_THRESHOLD,
         help=f"a clip is labelled k when votes_k > r (r = {DEFAULT_THRESHOLD})",
     )
@@ -147,6 +146,11 @@ def run_export(args: argparse.Namespace, console: Console) -> None:
         f"exported {summary.labelled:,} single-labelled clips (labels from "
         f"{summary.label_source}) into {len(summary.paths)} files under {args.out}"
     )
+    if summary.outside_folds:
+        console.print(
+            f"left out of the split files: {summary.outside_folds:,} labelled clips the release "
+            "put in no fold (as DFEW leaves out clips without a face)"
+        )
     if summary.incomplete:
         console.print(
             f"note: {summary.incomplete:,} clips lack some of their {tables.n_raters} votes and "

@@ -125,6 +125,7 @@ def simulate_demo(
         *_files("aligned faces contact sheet", sim / "data", "*.png"),
         Output("run folder", sim / "runs" / SIMULATED_RUN / "fold1"),
         *_files("run results", sim / "runs" / SIMULATED_RUN / "fold1", "*.png"),
+        Output("the dataset in DFEW's layout (dfew-build release)", sim / "release"),
     ]
     print_outputs(console, outputs, f"SIMULATED outputs ({n_annotators} simulated annotators)")
     console.print(
@@ -150,11 +151,12 @@ def _fresh_simulation_folder(sim: Path, n_annotators: int) -> Path:
 
 
 def run_chain(console: Console, sim: Path, url: str, truth_file: Path, workers: int) -> None:
-    """Run kappa, stats, export, preprocess and a one-epoch CPU training on the votes at ``url``.
+    """Run kappa, stats, export, preprocess, a one-epoch CPU training and the release on the
+    votes at ``url``.
 
     Each step runs through its own command line (printed first); outputs go to ``sim``'s
-    ``report/``, ``export/``, ``data/`` and ``runs/``. Also prints how many single labels equal
-    the simulation's hidden truth (``truth_file``).
+    ``report/``, ``export/``, ``data/``, ``runs/`` and ``release/``. Also prints how many single
+    labels equal the simulation's hidden truth (``truth_file``).
     """
     console.rule(
         Text("SIMULATED votes → kappa, Table 2, export, preprocess, train", style="bold magenta")
@@ -171,11 +173,13 @@ def run_chain(console: Console, sim: Path, url: str, truth_file: Path, workers: 
     )
     preprocess = ["preprocess", "--labels", export, "--out", data, "--workers", workers]
     run_command(console, "dfew-build", [*db, *preprocess])
-    train = ["--data", data, "--splits", export, "--fold", "1", "--model", "c3d", "--epochs", "1"]
+    train = ["--data", data, "--fold", "1", "--model", "c3d", "--epochs", "1"]
     cpu = ["--batch-size", TRAIN_BATCH, "--device", "cpu", "--workers", "0"]
     run_command(
         console, "dfew-train", [*train, *cpu, "--out", sim / "runs", "--name", SIMULATED_RUN]
     )
+    release = ["release", "--threshold", "6", "--out", sim / "release", "--workers", workers]
+    run_command(console, "dfew-build", [*db, *release])
 
 
 def labels_matching_truth(export: Path, truth_file: Path) -> tuple[int, int]:

@@ -40,13 +40,15 @@ class ClipJob:
 
 @dataclass(frozen=True)
 class ClipSettings:
-    """How every clip is made: ``frames`` T, crop ``size`` (pixels), the face-ratio rule, and
-    the folder for DFEW-layout JPEGs (None: none written)."""
+    """How every clip is made: ``frames`` T, crop ``size`` (pixels), the face-ratio rule, the
+    folder for DFEW-layout JPEGs of the T resampled frames and the one for JPEGs of every face
+    frame (None: none written)."""
 
     frames: int = 16
     size: int = 112
     min_face_ratio: float = 0.5
     jpeg_dir: Path | None = None
+    all_frames_dir: Path | None = None
 
 
 @dataclass
@@ -114,7 +116,10 @@ def process_clip(job: ClipJob, detector: FaceDetector, settings: ClipSettings) -
             f"under {settings.min_face_ratio:.0%}"
         )
     else:
-        outcome.tensor = resample_frames(np.stack(crops), settings.frames)
+        aligned = np.stack(crops)
+        outcome.tensor = resample_frames(aligned, settings.frames)
+        if settings.all_frames_dir is not None:
+            write_jpegs(settings.all_frames_dir, job.clip, aligned)
         if settings.jpeg_dir is not None:
             write_jpegs(settings.jpeg_dir, job.clip, outcome.tensor)
     return outcome

@@ -20,13 +20,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from analysis.export import SPLIT_FOLDER, read_dfew_split
 from dfew_build.errors import UserError
 from dfew_build.extract.run import VIDEO_SUFFIXES
+from dfew_build.label_export import read_dfew_split
 from dfew_build.preprocess.clip import ClipJob
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip
-from training.splits import normalise_clip
+from training.splits import SPLIT_FOLDER, clip_name
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _read_label_csv(path: Path) -> dict[str, int]:
             )
         labels: dict[str, int] = {}
         for line, row in enumerate(reader, start=2):
-            clip = normalise_clip(row["clip"] or "")
+            clip = clip_name(row["clip"] or "")
             try:
                 label = int(row["label"])
             except (TypeError, ValueError):
@@ -103,7 +103,7 @@ def clip_files(url: str, clips_dir: Path | None) -> dict[str, Path]:
         if not clips_dir.is_dir():
             raise UserError(f"--clips {clips_dir} is not a folder — give the folder of clip files")
         return {
-            normalise_clip(path.stem): path
+            clip_name(path.stem): path
             for path in sorted(clips_dir.iterdir())
             if path.suffix.lower() in VIDEO_SUFFIXES and not path.name.startswith(".")
         }
@@ -111,7 +111,7 @@ def clip_files(url: str, clips_dir: Path | None) -> dict[str, Path]:
     try:
         with store.read() as session:
             rows = session.execute(select(Clip.name, Clip.path).where(Clip.path.is_not(None)))
-            return {normalise_clip(name): Path(path) for name, path in rows}
+            return {clip_name(name): Path(path) for name, path in rows}
     finally:
         store.dispose()
 

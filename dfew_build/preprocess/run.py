@@ -8,7 +8,9 @@ that clip's line in the report; the other clips carry on.
 The data folder gets ``index.csv`` and ``shard-NNNNN.npy`` (the format of
 :mod:`training.shards`, which ``dfew-train`` reads), ``preprocess_report.csv`` (one row per clip
 of the label export: kept, dropped, failed, unknown, or done by an earlier run),
-``contact_sheet.png`` and, with ``jpeg``, ``jpeg/<clip>/<clip>_00001.jpg`` ….
+``contact_sheet.png``, ``EmoLabel_DataSplit/`` (the export's folds with only the clips in the
+shards, so ``dfew-train --data DATA_DIR`` needs no ``--splits``) and, with ``jpeg``,
+``jpeg/<clip>/<clip>_00001.jpg`` ….
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from dfew_build.preprocess.workers import run_clips
 from dfew_build.progress import counting_progress
 from training.errors import ShardFormatError
 from training.shards import ShardWriter
+from training.splits import SplitClip, split_files
 
 REPORT_NAME = "preprocess_report.csv"
 SHEET_NAME = "contact_sheet.png"
@@ -85,11 +88,13 @@ class PreprocessConfig:
 
 @dataclass
 class PreprocessSummary:
-    """Counts of one run (clips by status), the report's and contact sheet's paths, seconds."""
+    """Counts of one run (clips by status), the report's, contact sheet's and kept clips'
+    split files' paths, seconds."""
 
     counts: dict[str, int] = field(default_factory=dict)
     report: Path | None = None
     sheet: Path | None = None
+    splits: list[Path] = field(default_factory=list)
     frames_decoded: int = 0
     seconds: float = 0.0
 
@@ -192,10 +197,35 @@ def preprocess(config: PreprocessConfig, url: str, console: Console) -> Preproce
         for row in rows:
             status = str(row["status"])
             summary.counts[status] = summary.counts.get(status, 0) + 1
+    summary.splits = write_kept_splits(config.out_dir, labelled, writer.done_clips())
     summary.sheet = write_contact_sheet(
         config.out_dir, config.out_dir / SHEET_NAME, config.sheet_clips
     )
     return summary
+
+
+def write_kept_splits(
+    out_dir: Path, labelled: list[LabelledClip], kept: frozenset[str]
+) -> list[Path]:
+    """Write the label export's folds restricted to the clips in the shards into
+    ``out_dir/EmoLabel_DataSplit/`` (each file atomically); return the paths written.
+
+    Clips dropped for want of a face (or failed) are left out, as DFEW leaves them out of its
+    splits, so ``dfew-train --data DATA_DIR`` trains and tests on exactly the clips it has; the
+    export's number of folds is kept, even where a fold loses all its clips.
+    Writes nothing when the export has no folds.
+    """
+    clips = [
+        SplitClip(item.clip, item.label, item.fold)
+        for item in labelled
+        if item.clip in kept and item.label > 0 and item.fold is not None
+    ]
+    n_folds = max((item.fold for item in labelled if item.fold is not None), default=0)
+    written = []
+    for relative, text in split_files(clips, n_folds).items():
+        (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        written.append(atomic_write_bytes(out_dir / relative, text.encode()))
+    return written
 
 
 def _unknown_reason(config: PreprocessConfig) -> str:

@@ -371,3 +371,18 @@ class BrokenReport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     resolution: Mapped[str | None] = mapped_column(String(16))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReleaseNumber(Base):
+    """The number a clip carries in every ``dfew-build release`` (``00001`` …), for good.
+
+    A clip keeps its number across releases; clips new to a release get the next numbers.
+    """
+
+    __tablename__ = "release_number"
+    __table_args__ = (CheckConstraint("number >= 1", name="number"),)
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clip.id", ondelete="RESTRICT"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, unique=True)
