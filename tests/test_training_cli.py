@@ -86,6 +86,34 @@ def test_argument_mistakes_are_one_line(dataset: SyntheticDataset, tmp_path: Pat
     _fails(["report", str(tmp_path / "empty")], capsys, "is not a folder")
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--lr", "nan"),
+        ("--lr", "0"),
+        ("--momentum", "1"),
+        ("--weight-decay", "-1e-4"),
+        ("--lambda", "inf"),
+        ("--lambda", "1,-3"),
+        ("--center-weight", "nan"),
+        ("--center-alpha", "0"),
+        ("--center-alpha", "1.5"),
+        ("--min-crop", "inf"),
+        ("--patience", "-1"),
+        ("--seed", "-1"),
+        ("--workers", "-2"),
+        ("--limit-clips", "0"),
+        ("--eval-every", "0"),
+    ],
+)
+def test_numbers_are_finite_and_in_range(
+    dataset: SyntheticDataset, tmp_path: Path, capsys, option: str, value: str
+) -> None:
+    out = tmp_path / "runs"
+    _fails(_train_args(dataset, out, f"{option}={value}"), capsys, f"{option} ")
+    assert not out.exists()  # refused before any work
+
+
 def test_parse_train_expands_lists(dataset: SyntheticDataset, tmp_path: Path) -> None:
     sweep = parse_train(
         _train_args(

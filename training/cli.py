@@ -82,6 +82,12 @@ def build_train_parser(prog: str = "dfew-train") -> ArgumentParser:
         help="EC-STFL weight, or a comma list to sweep [10]",
     )
     add("--center-weight", type=float, default=1e-4, help="center-loss weight [1e-4]")
+    add(
+        "--center-alpha",
+        type=float,
+        default=0.5,
+        help="rate at which the centers follow the class means, in (0, 1] [0.5]",
+    )
     add("--workers", type=int, default=None, help="DataLoader workers [min(8, cores)]")
     add("--device", default="auto", help=f"{', '.join(DEVICES)} or cuda:N [auto]")
     add("--seed", type=int, default=0, help="random seed [0]")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ class TrainConfig:
 
     Learning rate, momentum and weight decay are for SGD; the learning rate is divided by 10
     when the epoch's training loss has not improved for ``patience`` epochs. ``lam`` weights
-    EC-STFL, ``center_weight`` the center loss. ``min_crop`` is the smallest random crop side
+    EC-STFL, ``center_weight`` the center loss, whose centers move towards the class means with
+    rate ``center_alpha`` (Wen et al.'s α). ``min_crop`` is the smallest random crop side
     as a fraction of the frame (1.0 turns cropping off). ``channels_last`` None means "on when
     the device is a GPU".
     """
@@ -42,6 +45,7 @@ class TrainConfig:
     loss: str = "ce"
     lam: float = 10.0
     center_weight: float = 1e-4
+    center_alpha: float = 0.5
     num_classes: int = 7
     workers: int = field(default_factory=default_workers)
     device: str = "auto"
@@ -61,32 +65,44 @@ class TrainConfig:
     progress: bool = True
 
     def validate(self) -> None:
-        """Raise ConfigError for option values that cannot work."""
-        checks = [
-            (self.epochs >= 1, f"--epochs {self.epochs}", "pass at least 1"),
-            (self.batch_size >= 1, f"--batch-size {self.batch_size}", "pass at least 1"),
-            (self.lr > 0, f"--lr {self.lr}", "pass a positive learning rate"),
-            (self.workers >= 0, f"--workers {self.workers}", "pass 0 or more"),
+        """Raise ConfigError (one line) for the first option value that cannot work.
+
+        Every number must be finite and in its range; the model must be registered.
+        """
+
+        def at_least(low: float) -> Callable[[float], bool]:
+            """Return a test for values >= ``low``."""
+            return lambda value: value >= low
+
+        numbers: list[tuple[str, float | None, Callable[[float], bool], str]] = [
+            ("--epochs", self.epochs, at_least(1), "at least 1"),
+            ("--batch-size", self.batch_size, at_least(1), "at least 1"),
+            ("--lr", self.lr, lambda v: v > 0, "a positive learning rate"),
+            ("--momentum", self.momentum, lambda v: 0 <= v < 1, "a value in [0, 1)"),
+            ("--weight-decay", self.weight_decay, at_least(0), "0 or more"),
+            ("--patience", self.patience, at_least(0), "0 or more epochs"),
+            ("--lambda", self.lam, at_least(0), "0 or more"),
+            ("--center-weight", self.center_weight, at_least(0), "0 or more"),
+            ("--center-alpha", self.center_alpha, lambda v: 0 < v <= 1, "a value in (0, 1]"),
+            ("--workers", self.workers, at_least(0), "0 or more"),
+            ("--seed", self.seed, lambda v: 0 <= v < 2**63, "an integer from 0 to 2**63 - 1"),
+            ("--limit-clips", self.limit_clips, at_least(1), "at least 1"),
+            ("--eval-every", self.eval_every, at_least(1), "at least 1"),
+            ("--min-crop", self.min_crop, lambda v: 0 < v <= 1, "a value in (0, 1]"),
+            ("num_classes", self.num_classes, at_least(2), "at least 2"),
+        ]
+        for option, value, in_range, wanted in numbers:
+            if value is not None and not (math.isfinite(value) and in_range(value)):
+                raise ConfigError(f"{option} {value} is not allowed", f"pass {wanted}")
+        choices = [
             (self.amp in AMP_MODES, f"--amp {self.amp}", f"choose {' or '.join(AMP_MODES)}"),
             (
                 self.device in DEVICES or self.device.startswith("cuda:"),
                 f"--device {self.device}",
                 "choose auto, cpu or cuda",
             ),
-            (0 < self.min_crop <= 1, f"--min-crop {self.min_crop}", "pass a value in (0, 1]"),
-            (
-                self.limit_clips is None or self.limit_clips >= 1,
-                f"--limit-clips {self.limit_clips}",
-                "pass at least 1",
-            ),
-            (self.eval_every >= 1, f"--eval-every {self.eval_every}", "pass at least 1"),
-            (
-                self.lam >= 0 and self.center_weight >= 0,
-                "a negative loss weight",
-                "pass --lambda and --center-weight >= 0",
-            ),
         ]
-        for ok, problem, fix in checks:
+        for ok, problem, fix in choices:
             if not ok:
                 raise ConfigError(f"{problem} is not allowed", fix)
         from training.models import build_model, model_names

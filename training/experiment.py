@@ -67,7 +67,15 @@ METRIC_COLUMNS = (
     "train_clips_per_s",
 )
 # Fields that must match between a checkpoint and the run that resumes it.
-RESUME_FIELDS = ("model", "loss", "num_classes", "batch_size", "lam", "center_weight")
+RESUME_FIELDS = (
+    "model",
+    "loss",
+    "num_classes",
+    "batch_size",
+    "lam",
+    "center_weight",
+    "center_alpha",
+)
 
 
 @dataclass
@@ -173,7 +181,12 @@ class TrainState:
         seed_everything(seed)
         model = build_model(config.model, config.num_classes)
         criterion = Criterion(
-            config.loss, config.num_classes, model.feature_dim, config.lam, config.center_weight
+            config.loss,
+            config.num_classes,
+            model.feature_dim,
+            config.lam,
+            config.center_weight,
+            config.center_alpha,
         )
         if config.init is not None:
             reset = init_from_checkpoint(model, config.init)
@@ -467,5 +480,11 @@ def expand_sweep(sweep: SweepConfig) -> list[TrainConfig]:
 
 
 def run_sweep(sweep: SweepConfig) -> list[Path]:
-    """Run every experiment of the sweep in turn; return their folders."""
-    return [run_experiment(config) for config in expand_sweep(sweep)]
+    """Run every experiment of the sweep in turn; return their folders.
+
+    Every configuration is validated before the first one starts.
+    """
+    configs = expand_sweep(sweep)
+    for config in configs:
+        config.validate()
+    return [run_experiment(config) for config in configs]
