@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from training import experiment
 from training.cli import main, parse_train
 from training.splits import split_file
 from training.synthetic import SyntheticDataset, write_synthetic_dataset
@@ -147,6 +150,34 @@ def test_train_then_report(dataset: SyntheticDataset, tmp_path: Path, capsys) ->
     assert lines[0].startswith("model,loss,batch,folds,Happy,Sad,Neutral,Angry,Surprise,Disgust")
     assert len(lines) == 4
     assert split_file(dataset.splits, "test", 1).exists()
+
+
+def test_ctrl_c_says_where_it_stopped_and_how_to_resume(
+    dataset: SyntheticDataset, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train = experiment.train_one_epoch
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        if args[4] == 1:  # Ctrl-C as the second epoch starts
+            raise KeyboardInterrupt
+        return train(*args, **kwargs)
+
+    argv = _train_args(dataset, tmp_path / "runs", "--name", "stop")
+    argv[argv.index("--epochs") + 1] = "2"
+    with monkeypatch.context() as patch:
+        patch.setattr(experiment, "train_one_epoch", interrupted)
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+    assert exit_info.value.code == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    checkpoint = tmp_path / "runs" / "stop" / "fold1" / "checkpoint.pt"
+    assert err.startswith(f"interrupted in fold 1, epoch 2/2; {checkpoint} holds epoch 1"), err
+    command = err.split("resume with: ")[1].strip()
+    assert command.startswith("dfew-train ") and command.endswith(" --resume")
+    main(shlex.split(command)[1:])
+    results = json.loads((checkpoint.parent / "results.json").read_text())
+    assert results["epochs"] == 2 and "lam" not in results and "center_weight" not in results
 
 
 def test_models_table(capsys) -> None:

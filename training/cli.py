@@ -11,13 +11,14 @@ combination (the paper's sensitivity sweeps). Under ``torchrun`` training is dis
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from training.config import AMP_MODES, DEVICES, ModelsConfig, ReportConfig, SweepConfig, TrainConfig
-from training.errors import ConfigError, TrainingError
+from training.errors import ConfigError, Interrupted, TrainingError
 from training.losses import LOSS_KINDS
 from training.splits import parse_folds
 
@@ -94,6 +95,11 @@ def build_train_parser(prog: str = "dfew-train") -> ArgumentParser:
     add("--out", type=Path, default=Path("runs"), help="folder for run folders [runs]")
     add("--name", default=None, help="experiment folder name [derived from the options]")
     add("--resume", action="store_true", help="continue the run in its folder")
+    add(
+        "--keep-optimizer",
+        action="store_true",
+        help="keep the optimiser state in a finished fold's checkpoint (to extend it later)",
+    )
     add("--init", type=Path, default=None, help="start from another run's checkpoint")
     add("--compile", action="store_true", help="torch.compile the model")
     add("--amp", choices=AMP_MODES, default="none", help="autocast precision [none]")
@@ -166,13 +172,33 @@ def run(argv: Sequence[str]) -> None:
         run_sweep(parse_train(rest))
 
 
+def interrupted_line(stop: Interrupted, argv: Sequence[str]) -> str:
+    """Return the one line printed on Ctrl-C: where training stopped and how to resume."""
+    done = stop.epoch - 1
+    kept = (
+        f"{stop.checkpoint} holds epoch {done}"
+        if done
+        else f"no epoch of fold {stop.fold} was finished"
+    )
+    command = list(argv) if "--resume" in argv else [*argv, "--resume"]
+    return (
+        f"interrupted in fold {stop.fold}, epoch {stop.epoch}/{stop.epochs}; {kept} — "
+        f"resume with: dfew-train {shlex.join(command)}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``dfew-train``; a user mistake prints one line and exits with status 2."""
+    """Entry point of ``dfew-train``; a user mistake prints one line and exits with status 2,
+    Ctrl-C during training one line saying how to resume, with status 130."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        run(sys.argv[1:] if argv is None else argv)
+        run(argv)
     except TrainingError as exc:
         print(f"error: {exc.problem} — {exc.fix}", file=sys.stderr)
         raise SystemExit(2) from None
+    except Interrupted as stop:
+        print(interrupted_line(stop, argv), file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

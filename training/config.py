@@ -29,7 +29,8 @@ class TrainConfig:
     EC-STFL, ``center_weight`` the center loss, whose centers move towards the class means with
     rate ``center_alpha`` (Wen et al.'s α). ``min_crop`` is the smallest random crop side
     as a fraction of the frame (1.0 turns cropping off). ``channels_last`` None means "on when
-    the device is a GPU".
+    the device is a GPU". ``keep_optimizer`` keeps the optimiser state in a finished fold's
+    checkpoint (as large again as the model), so that the run can be extended later.
     """
 
     data: Path
@@ -53,6 +54,7 @@ class TrainConfig:
     out: Path = Path("runs")
     name: str | None = None
     resume: bool = False
+    keep_optimizer: bool = False
     init: Path | None = None
     compile: bool = False
     amp: str = "none"

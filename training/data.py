@@ -57,10 +57,27 @@ class ClipBatches(Dataset):
 
 @dataclass
 class LoaderParts:
-    """A DataLoader and the sampler whose epoch must be set before each pass."""
+    """A DataLoader, the sampler whose epoch must be set before each pass, and the loader's
+    own random generator (reseed it per epoch with :meth:`start_epoch`)."""
 
     loader: DataLoader
     sampler: DistributedSampler
+    generator: torch.Generator
+
+    def start_epoch(self, seed: int, epoch: int) -> None:
+        """Set the sampler's epoch and reseed the loader's generator from (seed, epoch)."""
+        self.sampler.set_epoch(epoch)
+        self.generator.manual_seed(epoch_seed(seed, epoch, stream=LOADER_STREAM))
+
+
+LOADER_STREAM = 1
+"""The stream number of the loader's generator in :func:`epoch_seed`."""
+
+
+def epoch_seed(seed: int, epoch: int, rank: int = 0, stream: int = 0) -> int:
+    """Return a 63-bit seed derived from (seed, epoch, rank, stream), distinct for each tuple."""
+    state = np.random.SeedSequence([seed, epoch, rank, stream]).generate_state(2, np.uint32)
+    return (int(state[0]) << 31) ^ int(state[1])
 
 
 def make_loader(
@@ -71,6 +88,7 @@ def make_loader(
     workers: int,
     pin_memory: bool,
     seed: int,
+    generator: torch.Generator,
     rank: int = 0,
     world_size: int = 1,
 ) -> LoaderParts:
@@ -79,6 +97,12 @@ def make_loader(
     Training shuffles (seeded by ``seed`` and the epoch) and drops a last partial batch when at
     least one full batch remains; evaluation keeps every clip (the sampler may repeat a few to
     even out ranks; callers de-duplicate by position).
+
+    ``generator`` is the loader's own: starting an iterator draws the workers' base seed from
+    it instead of from torch's global generator, which would otherwise shift every later
+    global draw (dropout) by whether the iterator was started in this process or an earlier
+    one, so that a resumed run, or one with another worker count, would differ from an
+    uninterrupted one.
     """
     sampler = DistributedSampler(
         dataset, num_replicas=world_size, rank=rank, shuffle=train, seed=seed, drop_last=False
@@ -94,8 +118,9 @@ def make_loader(
         pin_memory=pin_memory,
         persistent_workers=workers > 0,
         prefetch_factor=4 if workers > 0 else None,
+        generator=generator,
     )
-    return LoaderParts(loader=loader, sampler=sampler)
+    return LoaderParts(loader=loader, sampler=sampler, generator=generator)
 
 
 @dataclass

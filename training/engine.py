@@ -22,8 +22,13 @@ from torch import nn
 
 from training import distributed
 from training.config import TrainConfig
-from training.data import ClipTransform, LoaderParts
+from training.data import ClipTransform, LoaderParts, epoch_seed
 from training.losses import Criterion
+
+DROPOUT_STREAM = 2
+"""Stream of :func:`~training.data.epoch_seed` seeding torch's global generator per epoch."""
+AUGMENT_STREAM = 3
+"""Stream of :func:`~training.data.epoch_seed` seeding the device-side augmentation."""
 
 
 @dataclass
@@ -159,14 +164,15 @@ def train_one_epoch(
 ) -> EpochStats:
     """Train for one epoch; return the epoch's mean losses and accuracy over all ranks.
 
-    Shuffling, augmentation and dropout are seeded from (``seed``, ``epoch``), so a resumed run
-    repeats exactly what an uninterrupted one would have done.
+    Shuffling, augmentation and dropout are seeded from (``seed``, ``epoch``, rank), and the
+    loader draws from its own generator only, so a resumed run repeats exactly what an
+    uninterrupted one would have done, whatever the number of loader workers.
     """
     module.train()
-    parts.sampler.set_epoch(epoch)
-    torch.manual_seed(seed * 1000 + epoch + runtime.env.rank)
+    parts.start_epoch(seed, epoch)
+    torch.manual_seed(epoch_seed(seed, epoch, runtime.env.rank, stream=DROPOUT_STREAM))
     generator = torch.Generator(device=runtime.device)
-    generator.manual_seed(seed * 1000 + epoch + 7919 * runtime.env.rank)
+    generator.manual_seed(epoch_seed(seed, epoch, runtime.env.rank, stream=AUGMENT_STREAM))
     sums = torch.zeros(4, device=runtime.device)
     count = 0
     start = time.perf_counter()

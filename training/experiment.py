@@ -6,7 +6,9 @@ predictions (as the DFEW paper does for its final figures); ``train_fold`` owns 
 
     RUNS/<experiment>/fold<k>/config.json     the configuration
                               metrics.csv     one row per epoch
-                              checkpoint.pt   model, optimiser, scheduler, loss module, epoch, args
+                              checkpoint.pt   the last epoch: model, optimiser (dropped once the
+                                              fold is finished), scheduler, loss module, epoch, args
+                              best.pt         weights of the epoch with the best test UAR
                               predictions.csv clip, label, predicted (DFEW codes 1..7)
                               results.json    UAR, WAR, per-class recall, confusion matrix
                               confusion.csv / confusion.png / tsne.png
@@ -28,6 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from training import distributed
 from training.checkpoint import (
+    BEST_NAME,
     CHECKPOINT_NAME,
     init_from_checkpoint,
     load_checkpoint,
@@ -46,7 +49,7 @@ from training.engine import (
     to_channels_last,
     train_one_epoch,
 )
-from training.errors import CheckpointError, ConfigError, RunFolderError
+from training.errors import CheckpointError, ConfigError, Interrupted, RunFolderError
 from training.losses import Criterion
 from training.metrics import Scores, plot_tsne, write_scores
 from training.models import build_model
@@ -170,6 +173,8 @@ class TrainState:
     module: TrainingModule
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau
+    best_uar: float = -1.0
+    best_epoch: int = 0
 
     @classmethod
     def build(cls, config: TrainConfig, runtime: Runtime, seed: int) -> TrainState:
@@ -206,24 +211,37 @@ class TrainState:
         )
         return cls(model, criterion, module, optimizer, scheduler)
 
-    def state_dict(self, epoch: int, fold: int, config: TrainConfig) -> dict:
-        """Return the checkpoint contents after ``epoch`` completed epochs."""
-        return {
+    def state_dict(
+        self, epoch: int, fold: int, config: TrainConfig, optimizer: bool = True
+    ) -> dict:
+        """Return the checkpoint contents after ``epoch`` completed epochs.
+
+        Without ``optimizer`` the SGD state (momentum buffers, as large as the model) is left
+        out: enough to evaluate or fine-tune, not to continue training bit for bit.
+        """
+        state = {
             "model": self.model.state_dict(),
             "criterion": self.criterion.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "epoch": epoch,
             "fold": fold,
+            "best_uar": self.best_uar,
+            "best_epoch": self.best_epoch,
             "args": config.to_json(),
         }
+        if optimizer:
+            state["optimizer"] = self.optimizer.state_dict()
+        return state
 
     def restore(self, state: dict) -> int:
         """Load a checkpoint's contents; return the number of epochs it had completed."""
         self.model.load_state_dict(state["model"])
         self.criterion.load_state_dict(state["criterion"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        if "optimizer" in state:
+            self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        self.best_uar = float(state.get("best_uar", -1.0))
+        self.best_epoch = int(state.get("best_epoch", 0))
         return int(state["epoch"])
 
 
@@ -237,8 +255,12 @@ def _loaders(config: TrainConfig, data: FoldData, runtime: Runtime) -> tuple[Loa
         "world_size": runtime.env.world_size,
     }
     return (
-        make_loader(data.train, config.batch_size, train=True, **common),
-        make_loader(data.test, config.batch_size, train=False, **common),
+        make_loader(
+            data.train, config.batch_size, train=True, generator=torch.Generator(), **common
+        ),
+        make_loader(
+            data.test, config.batch_size, train=False, generator=torch.Generator(), **common
+        ),
     )
 
 
@@ -254,7 +276,7 @@ def _wrap(module: nn.Module, config: TrainConfig, runtime: Runtime) -> nn.Module
 
 
 def _epoch_row(
-    epoch: int, lr: float, stats: EpochStats, evaluation: Evaluation | None, num_classes: int
+    epoch: int, lr: float, stats: EpochStats, evaluation: Evaluation | None, scores: Scores | None
 ) -> dict[str, float | int | str]:
     """Return one metrics.csv row (test columns empty when the epoch was not evaluated)."""
     row: dict[str, float | int | str] = {
@@ -270,8 +292,7 @@ def _epoch_row(
         "seconds": round(stats.seconds, 3),
         "train_clips_per_s": round(stats.clips_per_s, 2),
     }
-    if evaluation is not None:
-        scores = Scores.from_predictions(evaluation.labels, evaluation.predictions, num_classes)
+    if evaluation is not None and scores is not None:
         row.update(test_loss=evaluation.loss, test_uar=scores.uar, test_war=scores.war)
     return row
 
@@ -281,12 +302,20 @@ def train_fold(
 ) -> tuple[Evaluation, list[str]]:
     """Train (or resume) fold ``fold`` in ``experiment_dir/fold<k>``; write its results.
 
+    ``checkpoint.pt`` holds the last epoch (for ``--resume``), ``best.pt`` the weights of the
+    evaluated epoch with the highest test UAR. Once the fold is finished the optimiser state is
+    dropped from ``checkpoint.pt`` unless ``config.keep_optimizer``.
+
     Returns the final test evaluation and the clip ids its positions refer to.
 
     Raises
     ------
     RunFolderError
         When the run folder already holds a checkpoint and ``config.resume`` is off.
+    CheckpointError
+        When resuming needs optimiser state that a finished fold's checkpoint no longer holds.
+    Interrupted
+        On Ctrl-C, saying where training stopped and which epoch the checkpoint holds.
     """
     env = runtime.env
     run_dir = experiment_dir / f"fold{fold}"
@@ -308,6 +337,12 @@ def train_fold(
         saved = load_checkpoint(checkpoint_path, map_location=runtime.device)
         _check_resumable(saved, config, fold, checkpoint_path)
         start_epoch = state.restore(saved)
+        if "optimizer" not in saved and start_epoch < config.epochs:
+            raise CheckpointError(
+                f"{checkpoint_path} is a finished fold of {start_epoch} epochs whose optimiser "
+                "state was dropped",
+                "train with --keep-optimizer to extend a run later, or --init it into a new one",
+            )
         if env.is_main:
             _truncate_metrics(run_dir / "metrics.csv", start_epoch)
     runner = _wrap(state.module, config, runtime)
@@ -323,38 +358,88 @@ def train_fold(
         }
         (run_dir / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
 
-    final: Evaluation | None = None
-    for epoch in range(start_epoch, config.epochs):
-        label = f"fold {fold} epoch {epoch + 1}/{config.epochs}"
-        stats = train_one_epoch(
-            runner, state.optimizer, train_parts, runtime, epoch, config.seed, description=label
-        )
-        state.scheduler.step(stats.loss)
-        last = epoch + 1 == config.epochs
-        evaluation = None
-        if last or (epoch + 1) % config.eval_every == 0:
-            evaluation = evaluate(runner, test_parts, runtime, keep_features=last and config.tsne)
-            final = evaluation if last else None
+    epoch = start_epoch
+    try:
+        final: Evaluation | None = None
+        for epoch in range(start_epoch, config.epochs):
+            final = _train_epoch(
+                config, fold, epoch, state, runner, (train_parts, test_parts), runtime, run_dir
+            )
+        if final is None:
+            final = evaluate(runner, test_parts, runtime, keep_features=config.tsne)
         if env.is_main:
-            lr = state.optimizer.param_groups[0]["lr"]
-            row = _epoch_row(epoch + 1, lr, stats, evaluation, config.num_classes)
-            _append_metrics(run_dir / "metrics.csv", row)
-            save_checkpoint(checkpoint_path, state.state_dict(epoch + 1, fold, config))
-            summary = f"{label}: loss {stats.loss:.4f}, train WAR {100 * stats.war:.2f}%"
-            if evaluation is not None:
-                summary += (
-                    f", test UAR {100 * float(row['test_uar']):.2f}%"
-                    f" WAR {100 * float(row['test_war']):.2f}%"
-                )
-            summary += f", {stats.clips_per_s:.1f} clips/s"
-            runtime.console.print(summary, soft_wrap=True)
-        distributed.barrier(env)
-
-    if final is None:
-        final = evaluate(runner, test_parts, runtime, keep_features=config.tsne)
-    if env.is_main:
-        _write_results(run_dir, config, [fold], final, data.test_clips, pooled=False)
+            if not config.keep_optimizer:
+                finished = state.state_dict(config.epochs, fold, config, optimizer=False)
+                save_checkpoint(checkpoint_path, finished)
+            _write_results(run_dir, config, [fold], final, data.test_clips, pooled=False)
+    except KeyboardInterrupt:
+        raise Interrupted(fold, epoch + 1, config.epochs, checkpoint_path) from None
     return final, data.test_clips
+
+
+def _train_epoch(
+    config: TrainConfig,
+    fold: int,
+    epoch: int,
+    state: TrainState,
+    runner: nn.Module,
+    loaders: tuple[LoaderParts, LoaderParts],
+    runtime: Runtime,
+    run_dir: Path,
+) -> Evaluation | None:
+    """Train epoch ``epoch`` (0-based), test when due, checkpoint; return the last epoch's test.
+
+    Writes its metrics.csv row and checkpoint.pt, and best.pt when the test UAR is the highest
+    so far. Returns the evaluation after the last epoch, None after the others.
+    """
+    env = runtime.env
+    train_parts, test_parts = loaders
+    label = f"fold {fold} epoch {epoch + 1}/{config.epochs}"
+    stats = train_one_epoch(
+        runner, state.optimizer, train_parts, runtime, epoch, config.seed, description=label
+    )
+    state.scheduler.step(stats.loss)
+    last = epoch + 1 == config.epochs
+    evaluation = scores = None
+    if last or (epoch + 1) % config.eval_every == 0:
+        evaluation = evaluate(runner, test_parts, runtime, keep_features=last and config.tsne)
+        scores = Scores.from_predictions(
+            evaluation.labels, evaluation.predictions, config.num_classes
+        )
+        improved = scores.uar > state.best_uar
+        if improved:
+            state.best_uar, state.best_epoch = scores.uar, epoch + 1
+        if improved and env.is_main:
+            best = {
+                "model": state.model.state_dict(),
+                "epoch": epoch + 1,
+                "fold": fold,
+                "uar": scores.uar,
+                "args": config.to_json(),
+            }
+            save_checkpoint(run_dir / BEST_NAME, best)
+    if env.is_main:
+        lr = state.optimizer.param_groups[0]["lr"]
+        row = _epoch_row(epoch + 1, lr, stats, evaluation, scores)
+        _append_metrics(run_dir / "metrics.csv", row)
+        save_checkpoint(run_dir / CHECKPOINT_NAME, state.state_dict(epoch + 1, fold, config))
+        summary = f"{label}: loss {stats.loss:.4f}, train WAR {100 * stats.war:.2f}%"
+        if scores is not None:
+            summary += f", test UAR {100 * scores.uar:.2f}% WAR {100 * scores.war:.2f}%"
+        summary += f", {stats.clips_per_s:.1f} clips/s"
+        runtime.console.print(summary, soft_wrap=True)
+    distributed.barrier(env)
+    return evaluation if last else None
+
+
+def loss_settings(config: TrainConfig) -> dict[str, float]:
+    """Return the weights of the configured loss only: λ for EC-STFL, weight and α for the
+    center loss, nothing for plain cross-entropy."""
+    if config.loss == "ec-stfl":
+        return {"lam": config.lam}
+    if config.loss == "center":
+        return {"center_weight": config.center_weight, "center_alpha": config.center_alpha}
+    return {}
 
 
 def _write_results(
@@ -378,8 +463,7 @@ def _write_results(
         title,
         model=config.model,
         loss=config.loss,
-        lam=config.lam,
-        center_weight=config.center_weight,
+        **loss_settings(config),
         batch_size=config.batch_size,
         seed=config.seed,
         epochs=config.epochs,
