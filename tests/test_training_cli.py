@@ -147,7 +147,7 @@ def test_train_then_report(dataset: SyntheticDataset, tmp_path: Path, capsys) ->
     out = capsys.readouterr().out
     assert "softmax + EC-STFL (λ=1)" in out and "softmax + EC-STFL (λ=10)" in out
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("model,loss,batch,folds,Happy,Sad,Neutral,Angry,Surprise,Disgust")
+    assert lines[0].startswith("model,loss,target,batch,folds,Happy,Sad,Neutral,Angry,Surprise")
     assert len(lines) == 4
     assert split_file(dataset.splits, "test", 1).exists()
 

@@ -74,7 +74,7 @@ def test_loader_pins_uint8_batches(tmp_path: Path) -> None:
     parts = make_loader(
         batches, 8, train=True, workers=2, pin_memory=True, seed=0, generator=torch.Generator()
     )
-    clips, labels, _ = next(iter(parts.loader))
+    clips, labels, _, _ = next(iter(parts.loader))
     assert clips.dtype == torch.uint8 and clips.is_pinned() and clips.shape == (8, 16, 112, 112, 3)
 
 

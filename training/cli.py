@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from training.config import AMP_MODES, DEVICES, ModelsConfig, ReportConfig, SweepConfig, TrainConfig
 from training.errors import ConfigError, Interrupted, TrainingError
-from training.losses import LOSS_KINDS
+from training.losses import LOSS_KINDS, TARGET_KINDS
 from training.splits import parse_folds
 
 SUBCOMMANDS = ("train", "models", "report")
@@ -88,6 +88,17 @@ def build_train_parser(prog: str = "dfew-train") -> ArgumentParser:
         type=float,
         default=0.5,
         help="rate at which the centers follow the class means, in (0, 1] [0.5]",
+    )
+    add(
+        "--target",
+        choices=TARGET_KINDS,
+        default="label",
+        help="train on the single labels, or on each clip's vote distribution (KL) [label]",
+    )
+    add(
+        "--include-multi",
+        action="store_true",
+        help="with --target distribution: clips without a single label join training",
     )
     add("--workers", type=int, default=None, help="DataLoader workers [min(8, cores)]")
     add("--device", default="auto", help=f"{', '.join(DEVICES)} or cuda:N [auto]")

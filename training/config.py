@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from training.errors import ConfigError
+from training.losses import TARGET_KINDS
 
 AMP_MODES = ("none", "bf16")
 DEVICES = ("auto", "cpu", "cuda")
@@ -29,8 +30,11 @@ class TrainConfig:
     EC-STFL, ``center_weight`` the center loss, whose centers move towards the class means with
     rate ``center_alpha`` (Wen et al.'s α). ``min_crop`` is the smallest random crop side
     as a fraction of the frame (1.0 turns cropping off). ``channels_last`` None means "on when
-    the device is a GPU". ``keep_optimizer`` keeps the optimiser state in a finished fold's
-    checkpoint (as large again as the model), so that the run can be extended later.
+    the device is a GPU". ``target`` "label" trains on the single labels (the paper),
+    "distribution" on each clip's normalised vote counts; ``include_multi`` adds the clips
+    without a single label to the training sets (never the test sets). ``keep_optimizer``
+    keeps the optimiser state in a finished fold's checkpoint (as large again as the model), so
+    that the run can be extended later.
     """
 
     data: Path
@@ -47,6 +51,8 @@ class TrainConfig:
     lam: float = 10.0
     center_weight: float = 1e-4
     center_alpha: float = 0.5
+    target: str = "label"
+    include_multi: bool = False
     num_classes: int = 7
     workers: int = field(default_factory=default_workers)
     device: str = "auto"
@@ -97,6 +103,16 @@ class TrainConfig:
             if value is not None and not (math.isfinite(value) and in_range(value)):
                 raise ConfigError(f"{option} {value} is not allowed", f"pass {wanted}")
         choices = [
+            (
+                self.target in TARGET_KINDS,
+                f"--target {self.target}",
+                f"choose {' or '.join(TARGET_KINDS)}",
+            ),
+            (
+                not self.include_multi or self.target == "distribution",
+                "--include-multi without --target distribution",
+                "add --target distribution: clips without a single label train on their votes",
+            ),
             (self.amp in AMP_MODES, f"--amp {self.amp}", f"choose {' or '.join(AMP_MODES)}"),
             (
                 self.device in DEVICES or self.device.startswith("cuda:"),
@@ -117,8 +133,11 @@ class TrainConfig:
         if self.name:
             return self.name
         weight = {"ce": "", "ec-stfl": f"-lam{self.lam:g}", "center": f"-cw{self.center_weight:g}"}
+        target = "-votes" if self.target == "distribution" else ""
+        target += "+multi" if self.include_multi else ""
         return (
-            f"{self.model}-{self.loss}{weight.get(self.loss, '')}-bs{self.batch_size}-s{self.seed}"
+            f"{self.model}-{self.loss}{weight.get(self.loss, '')}{target}-bs{self.batch_size}"
+            f"-s{self.seed}"
         )
 
     def to_json(self) -> dict[str, Any]:

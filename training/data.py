@@ -27,21 +27,36 @@ KINETICS_STD = (0.22803, 0.22145, 0.216989)
 class ClipBatches(Dataset):
     """Map-style dataset whose items are whole batches.
 
-    ``dataset[[i, j, …]]`` returns ``(clips, labels, positions)``: uint8 (B, T, H, W, 3),
-    int64 class indices (B,), and int64 positions (B,) into this split.
+    ``dataset[[i, j, …]]`` returns ``(clips, labels, targets, positions)``: uint8
+    (B, T, H, W, 3), int64 class indices (B,), float32 target distributions (B, C) and int64
+    positions (B,) into this split. ``targets`` (N, C) default to the one-hot labels.
     """
 
-    def __init__(self, shards: ShardDataset, rows: Sequence[int], labels: Sequence[int]) -> None:
+    def __init__(
+        self,
+        shards: ShardDataset,
+        rows: Sequence[int],
+        labels: Sequence[int],
+        targets: np.ndarray | None = None,
+        num_classes: int = 7,
+    ) -> None:
         if len(rows) != len(labels):
             raise ValueError("rows and labels differ in length")
         self.shards = shards
         self.rows = np.asarray(rows, dtype=np.int64)
         self.labels = np.asarray(labels, dtype=np.int64)
+        if targets is None:
+            targets = np.eye(num_classes, dtype=np.float32)[self.labels]
+        self.targets = np.asarray(targets, dtype=np.float32)
+        if self.targets.shape[0] != len(self.rows):
+            raise ValueError("rows and targets differ in length")
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, batch: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitem__(
+        self, batch: Sequence[int]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         positions = np.asarray(batch, dtype=np.int64)
         clips = torch.empty((len(positions), *self.shards.clip_shape), dtype=torch.uint8)
         if get_worker_info() is not None:
@@ -51,6 +66,7 @@ class ClipBatches(Dataset):
         return (
             clips,
             torch.from_numpy(self.labels[positions]),
+            torch.from_numpy(self.targets[positions]),
             torch.from_numpy(positions),
         )
 

@@ -46,7 +46,8 @@ class Runtime:
 class TrainingModule(nn.Module):
     """Model and criterion as one module, so DDP and torch.compile see every parameter.
 
-    ``forward(clips, labels)`` returns (logits, features, total loss, cross-entropy, aux term).
+    ``forward(clips, labels, targets)`` returns (logits, features, total loss, main term, aux
+    term); ``targets`` are the clips' target distributions (used by the distribution target).
     """
 
     def __init__(self, model: nn.Module, criterion: Criterion) -> None:
@@ -55,11 +56,11 @@ class TrainingModule(nn.Module):
         self.criterion = criterion
 
     def forward(
-        self, clips: torch.Tensor, labels: torch.Tensor
+        self, clips: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return (logits, features, total, ce, aux) for a batch."""
+        """Return (logits, features, total, main, aux) for a batch."""
         logits, features = self.model(clips, return_features=True)
-        terms = self.criterion(logits, features, labels)
+        terms = self.criterion(logits, features, labels, targets)
         return logits, features, terms.total, terms.ce, terms.aux
 
 
@@ -119,10 +120,13 @@ def train_step(
     optimizer: torch.optim.Optimizer,
     clips: torch.Tensor,
     labels: torch.Tensor,
+    targets: torch.Tensor,
     runtime: Runtime,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Run one optimisation step on a uint8 batch already on the device.
+
+    ``labels`` are class indices (B,), ``targets`` the target distributions (B, C).
 
     Returns a device tensor (total, ce, aux, correct) summed over the batch, without
     synchronising with the device.
@@ -130,7 +134,7 @@ def train_step(
     inputs = runtime.transform(clips, train=True, generator=generator)
     optimizer.zero_grad(set_to_none=True)
     with autocast(runtime):
-        logits, _, total, ce, aux = module(inputs, labels)
+        logits, _, total, ce, aux = module(inputs, labels, targets)
     total.backward()
     optimizer.step()
     batch = labels.shape[0]
@@ -178,10 +182,11 @@ def train_one_epoch(
     start = time.perf_counter()
     with _progress(runtime) as progress:
         task = progress.add_task(description, total=len(parts.loader))
-        for clips, labels, _ in parts.loader:
+        for clips, labels, targets, _ in parts.loader:
             clips = clips.to(runtime.device, non_blocking=True)
             labels = labels.to(runtime.device, non_blocking=True)
-            sums += train_step(module, optimizer, clips, labels, runtime, generator)
+            targets = targets.to(runtime.device, non_blocking=True)
+            sums += train_step(module, optimizer, clips, labels, targets, runtime, generator)
             count += labels.shape[0]
             progress.advance(task)
     totals = distributed.all_sum(torch.cat([sums, sums.new_tensor([count])]), runtime.env)
@@ -207,12 +212,13 @@ def evaluate(
     positions, labels_seen, predictions, features, losses = [], [], [], [], []
     with _progress(runtime) as progress:
         task = progress.add_task(description, total=len(parts.loader))
-        for clips, labels, where in parts.loader:
+        for clips, labels, targets, where in parts.loader:
             clips = clips.to(runtime.device, non_blocking=True)
             labels = labels.to(runtime.device, non_blocking=True)
+            targets = targets.to(runtime.device, non_blocking=True)
             inputs = runtime.transform(clips, train=False)
             with autocast(runtime):
-                logits, feats, total, _, _ = module(inputs, labels)
+                logits, feats, total, _, _ = module(inputs, labels, targets)
             positions.append(where.numpy())
             labels_seen.append(labels.cpu().numpy())
             predictions.append(logits.argmax(1).cpu().numpy())

@@ -55,6 +55,7 @@ from training.metrics import Scores, plot_tsne, write_scores
 from training.models import build_model
 from training.shards import ShardDataset
 from training.splits import EMOTIONS, read_fold
+from training.targets import read_votes
 
 METRIC_COLUMNS = (
     "epoch",
@@ -78,6 +79,8 @@ RESUME_FIELDS = (
     "lam",
     "center_weight",
     "center_alpha",
+    "target",
+    "include_multi",
 )
 
 
@@ -96,17 +99,27 @@ def load_fold_data(config: TrainConfig, fold: int, shards: ShardDataset) -> Fold
 
     Clips of the split files without a shard row (faces not found during preprocessing) are
     left out and counted. ``config.limit_clips`` keeps a seeded random subset of each side.
+    With the distribution target every clip carries its normalised vote counts, and with
+    ``config.include_multi`` the clips of the export without a single label that have a shard
+    row join the training side (with their majority emotion as the class that the feature
+    terms and the training accuracy use); the test side stays as the split file says.
 
     Raises
     ------
     ConfigError
-        When no clip of a side of the split is in the shards.
+        When no clip of a side of the split is in the shards, or votes are missing.
     """
     split = read_fold(config.splits, fold)
+    votes = read_votes(config.splits) if config.target == "distribution" else None
     rng = np.random.default_rng(config.seed)
+    train_pairs = [(clip, label - 1) for clip, label in split.train]
+    if votes is not None and config.include_multi:
+        tested = {clip for clip, _ in split.test}
+        extra = [clip for clip in votes.multi_label_clips() if clip not in tested]
+        train_pairs += [(clip, votes.majority(clip)) for clip in extra]
     sides = {}
     missing = 0
-    for side, pairs in (("train", split.train), ("test", split.test)):
+    for side, pairs in (("train", train_pairs), ("test", [(c, y - 1) for c, y in split.test])):
         present = [(shards.position(clip), clip, label) for clip, label in pairs]
         kept = [item for item in present if item[0] is not None]
         missing += len(present) - len(kept)
@@ -119,13 +132,18 @@ def load_fold_data(config: TrainConfig, fold: int, shards: ShardDataset) -> Fold
             chosen = np.sort(rng.choice(len(kept), config.limit_clips, replace=False))
             kept = [kept[i] for i in chosen]
         sides[side] = kept
+
+    def dataset(items: list[tuple[int, str, int]]) -> ClipBatches:
+        targets = None
+        if votes is not None:
+            targets = np.stack([votes.distribution(clip) for _, clip, _ in items])
+        return ClipBatches(
+            shards, [r for r, _, _ in items], [y for _, _, y in items], targets, config.num_classes
+        )
+
     return FoldData(
-        train=ClipBatches(
-            shards, [r for r, _, _ in sides["train"]], [label - 1 for _, _, label in sides["train"]]
-        ),
-        test=ClipBatches(
-            shards, [r for r, _, _ in sides["test"]], [label - 1 for _, _, label in sides["test"]]
-        ),
+        train=dataset(sides["train"]),
+        test=dataset(sides["test"]),
         test_clips=[clip for _, clip, _ in sides["test"]],
         missing=missing,
     )
@@ -192,6 +210,7 @@ class TrainState:
             config.lam,
             config.center_weight,
             config.center_alpha,
+            config.target,
         )
         if config.init is not None:
             reset = init_from_checkpoint(model, config.init)
@@ -464,6 +483,8 @@ def _write_results(
         model=config.model,
         loss=config.loss,
         **loss_settings(config),
+        target=config.target,
+        include_multi=config.include_multi,
         batch_size=config.batch_size,
         seed=config.seed,
         epochs=config.epochs,
