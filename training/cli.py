@@ -100,7 +100,12 @@ def build_train_parser(prog: str = "dfew-train") -> ArgumentParser:
         action="store_true",
         help="with --target distribution: clips without a single label join training",
     )
-    add("--workers", type=int, default=None, help="DataLoader workers [min(8, cores)]")
+    add(
+        "--workers",
+        type=int,
+        default=None,
+        help="DataLoader workers [0 on ≤ 2 cores, else min(8, cores)]",
+    )
     add("--device", default="auto", help=f"{', '.join(DEVICES)} or cuda:N [auto]")
     add("--seed", type=int, default=0, help="random seed [0]")
     add("--out", type=Path, default=Path("runs"), help="folder for run folders [runs]")
