@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from training import experiment
 from training.cli import main, parse_train
 from training.shards import ShardWriter
 from training.splits import split_file
@@ -120,6 +123,34 @@ def test_argument_mistakes_are_one_line(dataset: SyntheticDataset, tmp_path: Pat
     _fails(["report", str(tmp_path / "empty")], capsys, "is not a folder")
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--lr", "nan"),
+        ("--lr", "0"),
+        ("--momentum", "1"),
+        ("--weight-decay", "-1e-4"),
+        ("--lambda", "inf"),
+        ("--lambda", "1,-3"),
+        ("--center-weight", "nan"),
+        ("--center-alpha", "0"),
+        ("--center-alpha", "1.5"),
+        ("--min-crop", "inf"),
+        ("--patience", "-1"),
+        ("--seed", "-1"),
+        ("--workers", "-2"),
+        ("--limit-clips", "0"),
+        ("--eval-every", "0"),
+    ],
+)
+def test_numbers_are_finite_and_in_range(
+    dataset: SyntheticDataset, tmp_path: Path, capsys, option: str, value: str
+) -> None:
+    out = tmp_path / "runs"
+    _fails(_train_args(dataset, out, f"{option}={value}"), capsys, f"{option} ")
+    assert not out.exists()  # refused before any work
+
+
 def test_parse_train_expands_lists(dataset: SyntheticDataset, tmp_path: Path) -> None:
     sweep = parse_train(
         _train_args(
@@ -150,9 +181,37 @@ def test_train_then_report(dataset: SyntheticDataset, tmp_path: Path, capsys) ->
     out = capsys.readouterr().out
     assert "softmax + EC-STFL (λ=1)" in out and "softmax + EC-STFL (λ=10)" in out
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("model,loss,batch,folds,Happy,Sad,Neutral,Angry,Surprise,Disgust")
+    assert lines[0].startswith("model,loss,target,batch,folds,Happy,Sad,Neutral,Angry,Surprise")
     assert len(lines) == 4
     assert split_file(dataset.splits, "test", 1).exists()
+
+
+def test_ctrl_c_says_where_it_stopped_and_how_to_resume(
+    dataset: SyntheticDataset, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train = experiment.train_one_epoch
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        if args[4] == 1:  # Ctrl-C as the second epoch starts
+            raise KeyboardInterrupt
+        return train(*args, **kwargs)
+
+    argv = _train_args(dataset, tmp_path / "runs", "--name", "stop")
+    argv[argv.index("--epochs") + 1] = "2"
+    with monkeypatch.context() as patch:
+        patch.setattr(experiment, "train_one_epoch", interrupted)
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+    assert exit_info.value.code == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    checkpoint = tmp_path / "runs" / "stop" / "fold1" / "checkpoint.pt"
+    assert err.startswith(f"interrupted in fold 1, epoch 2/2; {checkpoint} holds epoch 1"), err
+    command = err.split("resume with: ")[1].strip()
+    assert command.startswith("dfew-train ") and command.endswith(" --resume")
+    main(shlex.split(command)[1:])
+    results = json.loads((checkpoint.parent / "results.json").read_text())
+    assert results["epochs"] == 2 and "lam" not in results and "center_weight" not in results
 
 
 def test_models_table(capsys) -> None:

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import torch
 
+from training import experiment
 from training.checkpoint import init_from_checkpoint, load_checkpoint
 from training.config import SweepConfig, TrainConfig
 from training.data import ClipTransform
-from training.errors import CheckpointError, ConfigError, RunFolderError, SplitError
+from training.errors import CheckpointError, ConfigError, Interrupted, RunFolderError, SplitError
 from training.experiment import expand_sweep, run_experiment
 from training.models import build_model
 from training.synthetic import SyntheticDataset, write_splits, write_synthetic_dataset
@@ -51,20 +52,46 @@ def _metrics(run: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_resume_continues_with_the_same_state(dataset: SyntheticDataset, tmp_path: Path) -> None:
-    straight = run_experiment(_config(dataset, tmp_path / "a", loss="center")) / "fold1"
-    first = run_experiment(_config(dataset, tmp_path / "b", loss="center", epochs=1)) / "fold1"
-    after_one = load_checkpoint(first)
-    assert after_one["epoch"] == 1 and "centers" in str(after_one["criterion"].keys())
+def _interrupt_in_epoch(monkeypatch: pytest.MonkeyPatch, stop_at: int) -> None:
+    """Make training raise KeyboardInterrupt (as Ctrl-C does) when epoch ``stop_at`` (0-based)
+    starts."""
+    train = experiment.train_one_epoch
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        if args[4] == stop_at:
+            raise KeyboardInterrupt
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "train_one_epoch", interrupted)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_interrupted_and_resumed_equals_uninterrupted(
+    dataset: SyntheticDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Bit for bit, with and without loader workers: the model has dropout and the center
+    loss's buffer, so any shift of a random draw or a lost state would show."""
+    config = _config(
+        dataset, tmp_path, loss="center", epochs=3, workers=workers, keep_optimizer=True
+    )
+    straight = run_experiment(dataclasses.replace(config, out=tmp_path / "a")) / "fold1"
+    with monkeypatch.context() as patch:
+        _interrupt_in_epoch(patch, stop_at=1)
+        with pytest.raises(Interrupted) as stop:
+            run_experiment(dataclasses.replace(config, out=tmp_path / "b"))
+    assert (stop.value.fold, stop.value.epoch, stop.value.epochs) == (1, 2, 3)
+    assert load_checkpoint(stop.value.checkpoint)["epoch"] == 1
     with pytest.raises(RunFolderError, match="already holds a run"):
-        run_experiment(_config(dataset, tmp_path / "b", loss="center"))
-    resumed = run_experiment(_config(dataset, tmp_path / "b", loss="center", resume=True))
+        run_experiment(dataclasses.replace(config, out=tmp_path / "b"))
+    resumed = run_experiment(dataclasses.replace(config, out=tmp_path / "b", resume=True))
     resumed = resumed / "fold1"
 
-    assert [row["epoch"] for row in _metrics(resumed)] == ["1", "2"]
-    assert _metrics(resumed)[1]["train_loss"] == _metrics(straight)[1]["train_loss"]
+    assert [row["epoch"] for row in _metrics(resumed)] == ["1", "2", "3"]
+    for row_a, row_b in zip(_metrics(straight), _metrics(resumed), strict=True):
+        for column in ("train_loss", "train_ce", "train_aux", "test_loss", "lr"):
+            assert row_a[column] == row_b[column], column
     a, b = load_checkpoint(straight), load_checkpoint(resumed)
-    assert a["epoch"] == b["epoch"] == 2
+    assert a["epoch"] == b["epoch"] == 3
     for key, value in a["model"].items():
         torch.testing.assert_close(b["model"][key], value, rtol=0, atol=0)
     torch.testing.assert_close(b["criterion"], a["criterion"], rtol=0, atol=0)
@@ -72,19 +99,33 @@ def test_resume_continues_with_the_same_state(dataset: SyntheticDataset, tmp_pat
     momentum_b = [s["momentum_buffer"] for s in b["optimizer"]["state"].values()]
     torch.testing.assert_close(momentum_b, momentum_a, rtol=0, atol=0)
     assert a["scheduler"] == b["scheduler"]
+    assert (a["best_epoch"], a["best_uar"]) == (b["best_epoch"], b["best_uar"])
 
     with pytest.raises(CheckpointError, match="other settings"):
         run_experiment(
-            _config(
-                dataset,
-                tmp_path / "b",
-                loss="center",
-                batch_size=4,
-                name=resumed.parent.name,
-                resume=True,
-                epochs=3,
+            dataclasses.replace(
+                config, out=tmp_path / "b", name=resumed.parent.name, batch_size=4, resume=True
             )
         )
+
+
+def test_finished_fold_keeps_last_and_best_weights(
+    dataset: SyntheticDataset, tmp_path: Path
+) -> None:
+    run = run_experiment(_config(dataset, tmp_path, epochs=2)) / "fold1"
+    last = load_checkpoint(run / "checkpoint.pt")
+    assert last["epoch"] == 2 and "optimizer" not in last  # dropped once the fold is finished
+    best = load_checkpoint(run / "best.pt")
+    assert set(best) == {"model", "epoch", "fold", "uar", "args"}
+    rows = _metrics(run)
+    uars = [float(row["test_uar"]) for row in rows]
+    assert best["epoch"] == 1 + uars.index(max(uars)) and best["uar"] == max(uars)
+    assert (last["best_epoch"], last["best_uar"]) == (best["epoch"], best["uar"])
+    # Evaluating a finished fold again works; extending it would need the dropped state.
+    again = run_experiment(_config(dataset, tmp_path, epochs=2, resume=True)) / "fold1"
+    assert len(_metrics(again)) == 2
+    with pytest.raises(CheckpointError, match="--keep-optimizer"):
+        run_experiment(_config(dataset, tmp_path, epochs=3, resume=True))
 
 
 def test_init_reinitialises_a_classifier_of_another_size(

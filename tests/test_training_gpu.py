@@ -71,8 +71,10 @@ def test_loader_pins_uint8_batches(tmp_path: Path) -> None:
     dataset = write_synthetic_dataset(tmp_path, count=20, frames=16, size=112)
     shards = ShardDataset(dataset.data)
     batches = ClipBatches(shards, list(range(20)), [0] * 20)
-    parts = make_loader(batches, 8, train=True, workers=2, pin_memory=True, seed=0)
-    clips, labels, _ = next(iter(parts.loader))
+    parts = make_loader(
+        batches, 8, train=True, workers=2, pin_memory=True, seed=0, generator=torch.Generator()
+    )
+    clips, labels, _, _ = next(iter(parts.loader))
     assert clips.dtype == torch.uint8 and clips.is_pinned() and clips.shape == (8, 16, 112, 112, 3)
 
 
@@ -87,6 +89,7 @@ def test_engine_runs_on_the_gpu_in_bf16(tmp_path: Path) -> None:
         workers=2,
         device="cuda",
         amp="bf16",
+        keep_optimizer=True,
         out=tmp_path / "runs",
         progress=False,
     )

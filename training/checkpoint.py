@@ -16,6 +16,7 @@ from torch import nn
 from training.errors import CheckpointError
 
 CHECKPOINT_NAME = "checkpoint.pt"
+BEST_NAME = "best.pt"
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:

@@ -12,14 +12,15 @@ combination (the paper's sensitivity sweeps). Under ``torchrun`` training is dis
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from training.config import AMP_MODES, DEVICES, ModelsConfig, ReportConfig, SweepConfig, TrainConfig
-from training.errors import ConfigError, TrainingError
-from training.losses import LOSS_KINDS
+from training.errors import ConfigError, Interrupted, TrainingError
+from training.losses import LOSS_KINDS, TARGET_KINDS
 from training.splits import parse_folds
 
 SUBCOMMANDS = ("train", "models", "report")
@@ -88,12 +89,39 @@ def build_train_parser(prog: str = "dfew-train") -> ArgumentParser:
         help="EC-STFL weight, or a comma list to sweep [10]",
     )
     add("--center-weight", type=float, default=1e-4, help="center-loss weight [1e-4]")
-    add("--workers", type=int, default=None, help="DataLoader workers [min(8, cores)]")
+    add(
+        "--center-alpha",
+        type=float,
+        default=0.5,
+        help="rate at which the centers follow the class means, in (0, 1] [0.5]",
+    )
+    add(
+        "--target",
+        choices=TARGET_KINDS,
+        default="label",
+        help="train on the single labels, or on each clip's vote distribution (KL) [label]",
+    )
+    add(
+        "--include-multi",
+        action="store_true",
+        help="with --target distribution: clips without a single label join training",
+    )
+    add(
+        "--workers",
+        type=int,
+        default=None,
+        help="DataLoader workers [0 on ≤ 2 cores, else min(8, cores)]",
+    )
     add("--device", default="auto", help=f"{', '.join(DEVICES)} or cuda:N [auto]")
     add("--seed", type=int, default=0, help="random seed [0]")
     add("--out", type=Path, default=Path("runs"), help="folder for run folders [runs]")
     add("--name", default=None, help="experiment folder name [derived from the options]")
     add("--resume", action="store_true", help="continue the run in its folder")
+    add(
+        "--keep-optimizer",
+        action="store_true",
+        help="keep the optimiser state in a finished fold's checkpoint (to extend it later)",
+    )
     add("--init", type=Path, default=None, help="start from another run's checkpoint")
     add("--compile", action="store_true", help="torch.compile the model")
     add("--amp", choices=AMP_MODES, default="none", help="autocast precision [none]")
@@ -168,13 +196,33 @@ def run(argv: Sequence[str]) -> None:
         run_sweep(parse_train(rest))
 
 
+def interrupted_line(stop: Interrupted, argv: Sequence[str]) -> str:
+    """Return the one line printed on Ctrl-C: where training stopped and how to resume."""
+    done = stop.epoch - 1
+    kept = (
+        f"{stop.checkpoint} holds epoch {done}"
+        if done
+        else f"no epoch of fold {stop.fold} was finished"
+    )
+    command = list(argv) if "--resume" in argv else [*argv, "--resume"]
+    return (
+        f"interrupted in fold {stop.fold}, epoch {stop.epoch}/{stop.epochs}; {kept} — "
+        f"resume with: dfew-train {shlex.join(command)}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``dfew-train``; a user mistake prints one line and exits with status 2."""
+    """Entry point of ``dfew-train``; a user mistake prints one line and exits with status 2,
+    Ctrl-C during training one line saying how to resume, with status 130."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        run(sys.argv[1:] if argv is None else argv)
+        run(argv)
     except TrainingError as exc:
         print(f"error: {exc.problem} — {exc.fix}", file=sys.stderr)
         raise SystemExit(2) from None
+    except Interrupted as stop:
+        print(interrupted_line(stop, argv), file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

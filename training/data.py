@@ -27,21 +27,36 @@ KINETICS_STD = (0.22803, 0.22145, 0.216989)
 class ClipBatches(Dataset):
     """Map-style dataset whose items are whole batches.
 
-    ``dataset[[i, j, …]]`` returns ``(clips, labels, positions)``: uint8 (B, T, H, W, 3),
-    int64 class indices (B,), and int64 positions (B,) into this split.
+    ``dataset[[i, j, …]]`` returns ``(clips, labels, targets, positions)``: uint8
+    (B, T, H, W, 3), int64 class indices (B,), float32 target distributions (B, C) and int64
+    positions (B,) into this split. ``targets`` (N, C) default to the one-hot labels.
     """
 
-    def __init__(self, shards: ShardDataset, rows: Sequence[int], labels: Sequence[int]) -> None:
+    def __init__(
+        self,
+        shards: ShardDataset,
+        rows: Sequence[int],
+        labels: Sequence[int],
+        targets: np.ndarray | None = None,
+        num_classes: int = 7,
+    ) -> None:
         if len(rows) != len(labels):
             raise ValueError("rows and labels differ in length")
         self.shards = shards
         self.rows = np.asarray(rows, dtype=np.int64)
         self.labels = np.asarray(labels, dtype=np.int64)
+        if targets is None:
+            targets = np.eye(num_classes, dtype=np.float32)[self.labels]
+        self.targets = np.asarray(targets, dtype=np.float32)
+        if self.targets.shape[0] != len(self.rows):
+            raise ValueError("rows and targets differ in length")
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, batch: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitem__(
+        self, batch: Sequence[int]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         positions = np.asarray(batch, dtype=np.int64)
         clips = torch.empty((len(positions), *self.shards.clip_shape), dtype=torch.uint8)
         if get_worker_info() is not None:
@@ -51,16 +66,34 @@ class ClipBatches(Dataset):
         return (
             clips,
             torch.from_numpy(self.labels[positions]),
+            torch.from_numpy(self.targets[positions]),
             torch.from_numpy(positions),
         )
 
 
 @dataclass
 class LoaderParts:
-    """A DataLoader and the sampler whose epoch must be set before each pass."""
+    """A DataLoader, the sampler whose epoch must be set before each pass, and the loader's
+    own random generator (reseed it per epoch with :meth:`start_epoch`)."""
 
     loader: DataLoader
     sampler: DistributedSampler
+    generator: torch.Generator
+
+    def start_epoch(self, seed: int, epoch: int) -> None:
+        """Set the sampler's epoch and reseed the loader's generator from (seed, epoch)."""
+        self.sampler.set_epoch(epoch)
+        self.generator.manual_seed(epoch_seed(seed, epoch, stream=LOADER_STREAM))
+
+
+LOADER_STREAM = 1
+"""The stream number of the loader's generator in :func:`epoch_seed`."""
+
+
+def epoch_seed(seed: int, epoch: int, rank: int = 0, stream: int = 0) -> int:
+    """Return a 63-bit seed derived from (seed, epoch, rank, stream), distinct for each tuple."""
+    state = np.random.SeedSequence([seed, epoch, rank, stream]).generate_state(2, np.uint32)
+    return (int(state[0]) << 31) ^ int(state[1])
 
 
 def make_loader(
@@ -71,6 +104,7 @@ def make_loader(
     workers: int,
     pin_memory: bool,
     seed: int,
+    generator: torch.Generator,
     rank: int = 0,
     world_size: int = 1,
 ) -> LoaderParts:
@@ -79,6 +113,12 @@ def make_loader(
     Training shuffles (seeded by ``seed`` and the epoch) and drops a last partial batch when at
     least one full batch remains; evaluation keeps every clip (the sampler may repeat a few to
     even out ranks; callers de-duplicate by position).
+
+    ``generator`` is the loader's own: starting an iterator draws the workers' base seed from
+    it instead of from torch's global generator, which would otherwise shift every later
+    global draw (dropout) by whether the iterator was started in this process or an earlier
+    one, so that a resumed run, or one with another worker count, would differ from an
+    uninterrupted one.
     """
     sampler = DistributedSampler(
         dataset, num_replicas=world_size, rank=rank, shuffle=train, seed=seed, drop_last=False
@@ -94,8 +134,9 @@ def make_loader(
         pin_memory=pin_memory,
         persistent_workers=workers > 0,
         prefetch_factor=4 if workers > 0 else None,
+        generator=generator,
     )
-    return LoaderParts(loader=loader, sampler=sampler)
+    return LoaderParts(loader=loader, sampler=sampler, generator=generator)
 
 
 @dataclass

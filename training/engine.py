@@ -22,8 +22,13 @@ from torch import nn
 
 from training import distributed
 from training.config import TrainConfig
-from training.data import ClipTransform, LoaderParts
+from training.data import ClipTransform, LoaderParts, epoch_seed
 from training.losses import Criterion
+
+DROPOUT_STREAM = 2
+"""Stream of :func:`~training.data.epoch_seed` seeding torch's global generator per epoch."""
+AUGMENT_STREAM = 3
+"""Stream of :func:`~training.data.epoch_seed` seeding the device-side augmentation."""
 
 
 @dataclass
@@ -41,7 +46,8 @@ class Runtime:
 class TrainingModule(nn.Module):
     """Model and criterion as one module, so DDP and torch.compile see every parameter.
 
-    ``forward(clips, labels)`` returns (logits, features, total loss, cross-entropy, aux term).
+    ``forward(clips, labels, targets)`` returns (logits, features, total loss, main term, aux
+    term); ``targets`` are the clips' target distributions (used by the distribution target).
     """
 
     def __init__(self, model: nn.Module, criterion: Criterion) -> None:
@@ -50,11 +56,11 @@ class TrainingModule(nn.Module):
         self.criterion = criterion
 
     def forward(
-        self, clips: torch.Tensor, labels: torch.Tensor
+        self, clips: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return (logits, features, total, ce, aux) for a batch."""
+        """Return (logits, features, total, main, aux) for a batch."""
         logits, features = self.model(clips, return_features=True)
-        terms = self.criterion(logits, features, labels)
+        terms = self.criterion(logits, features, labels, targets)
         return logits, features, terms.total, terms.ce, terms.aux
 
 
@@ -114,10 +120,13 @@ def train_step(
     optimizer: torch.optim.Optimizer,
     clips: torch.Tensor,
     labels: torch.Tensor,
+    targets: torch.Tensor,
     runtime: Runtime,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Run one optimisation step on a uint8 batch already on the device.
+
+    ``labels`` are class indices (B,), ``targets`` the target distributions (B, C).
 
     Returns a device tensor (total, ce, aux, correct) summed over the batch, without
     synchronising with the device.
@@ -125,7 +134,7 @@ def train_step(
     inputs = runtime.transform(clips, train=True, generator=generator)
     optimizer.zero_grad(set_to_none=True)
     with autocast(runtime):
-        logits, _, total, ce, aux = module(inputs, labels)
+        logits, _, total, ce, aux = module(inputs, labels, targets)
     total.backward()
     optimizer.step()
     batch = labels.shape[0]
@@ -159,23 +168,25 @@ def train_one_epoch(
 ) -> EpochStats:
     """Train for one epoch; return the epoch's mean losses and accuracy over all ranks.
 
-    Shuffling, augmentation and dropout are seeded from (``seed``, ``epoch``), so a resumed run
-    repeats exactly what an uninterrupted one would have done.
+    Shuffling, augmentation and dropout are seeded from (``seed``, ``epoch``, rank), and the
+    loader draws from its own generator only, so a resumed run repeats exactly what an
+    uninterrupted one would have done, whatever the number of loader workers.
     """
     module.train()
-    parts.sampler.set_epoch(epoch)
-    torch.manual_seed(seed * 1000 + epoch + runtime.env.rank)
+    parts.start_epoch(seed, epoch)
+    torch.manual_seed(epoch_seed(seed, epoch, runtime.env.rank, stream=DROPOUT_STREAM))
     generator = torch.Generator(device=runtime.device)
-    generator.manual_seed(seed * 1000 + epoch + 7919 * runtime.env.rank)
+    generator.manual_seed(epoch_seed(seed, epoch, runtime.env.rank, stream=AUGMENT_STREAM))
     sums = torch.zeros(4, device=runtime.device)
     count = 0
     start = time.perf_counter()
     with _progress(runtime) as progress:
         task = progress.add_task(description, total=len(parts.loader))
-        for clips, labels, _ in parts.loader:
+        for clips, labels, targets, _ in parts.loader:
             clips = clips.to(runtime.device, non_blocking=True)
             labels = labels.to(runtime.device, non_blocking=True)
-            sums += train_step(module, optimizer, clips, labels, runtime, generator)
+            targets = targets.to(runtime.device, non_blocking=True)
+            sums += train_step(module, optimizer, clips, labels, targets, runtime, generator)
             count += labels.shape[0]
             progress.advance(task)
     totals = distributed.all_sum(torch.cat([sums, sums.new_tensor([count])]), runtime.env)
@@ -201,12 +212,13 @@ def evaluate(
     positions, labels_seen, predictions, features, losses = [], [], [], [], []
     with _progress(runtime) as progress:
         task = progress.add_task(description, total=len(parts.loader))
-        for clips, labels, where in parts.loader:
+        for clips, labels, targets, where in parts.loader:
             clips = clips.to(runtime.device, non_blocking=True)
             labels = labels.to(runtime.device, non_blocking=True)
+            targets = targets.to(runtime.device, non_blocking=True)
             inputs = runtime.transform(clips, train=False)
             with autocast(runtime):
-                logits, feats, total, _, _ = module(inputs, labels)
+                logits, feats, total, _, _ = module(inputs, labels, targets)
             positions.append(where.numpy())
             labels_seen.append(labels.cpu().numpy())
             predictions.append(logits.argmax(1).cpu().numpy())

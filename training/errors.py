@@ -5,6 +5,8 @@ The CLI catches :class:`TrainingError` and prints ``error: <problem> — <fix>``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class TrainingError(Exception):
     """A user-facing error: ``problem`` says what is wrong, ``fix`` what to do about it."""
@@ -41,3 +43,15 @@ class CheckpointError(TrainingError, ValueError):
 
 class RunFolderError(TrainingError, ValueError):
     """A run folder that already exists (without --resume) or holds no results."""
+
+
+class Interrupted(Exception):
+    """Training stopped by Ctrl-C in (1-based) ``epoch`` of ``fold``; ``checkpoint`` is the file
+    that holds the epochs finished before it."""
+
+    def __init__(self, fold: int, epoch: int, epochs: int, checkpoint: Path) -> None:
+        super().__init__(f"interrupted in fold {fold}, epoch {epoch}/{epochs}")
+        self.fold = fold
+        self.epoch = epoch
+        self.epochs = epochs
+        self.checkpoint = checkpoint

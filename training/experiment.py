@@ -6,7 +6,9 @@ predictions (as the DFEW paper does for its final figures); ``train_fold`` owns 
 
     RUNS/<experiment>/fold<k>/config.json     the configuration
                               metrics.csv     one row per epoch
-                              checkpoint.pt   model, optimiser, scheduler, loss module, epoch, args
+                              checkpoint.pt   the last epoch: model, optimiser (dropped once the
+                                              fold is finished), scheduler, loss module, epoch, args
+                              best.pt         weights of the epoch with the best test UAR
                               predictions.csv clip, label, predicted (DFEW codes 1..7)
                               results.json    UAR, WAR, per-class recall, confusion matrix
                               confusion.csv / confusion.png / tsne.png
@@ -28,6 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from training import distributed
 from training.checkpoint import (
+    BEST_NAME,
     CHECKPOINT_NAME,
     init_from_checkpoint,
     load_checkpoint,
@@ -46,12 +49,13 @@ from training.engine import (
     to_channels_last,
     train_one_epoch,
 )
-from training.errors import CheckpointError, ConfigError, RunFolderError, SplitError
+from training.errors import CheckpointError, ConfigError, Interrupted, RunFolderError, SplitError
 from training.losses import Criterion
 from training.metrics import Scores, plot_tsne, write_scores
 from training.models import build_model
 from training.shards import ShardDataset
 from training.splits import EMOTIONS, check_test_folds, read_fold
+from training.targets import read_votes
 
 METRIC_COLUMNS = (
     "epoch",
@@ -67,7 +71,17 @@ METRIC_COLUMNS = (
     "train_clips_per_s",
 )
 # Fields that must match between a checkpoint and the run that resumes it.
-RESUME_FIELDS = ("model", "loss", "num_classes", "batch_size", "lam", "center_weight")
+RESUME_FIELDS = (
+    "model",
+    "loss",
+    "num_classes",
+    "batch_size",
+    "lam",
+    "center_weight",
+    "center_alpha",
+    "target",
+    "include_multi",
+)
 
 
 @dataclass
@@ -85,30 +99,48 @@ def load_fold_data(config: TrainConfig, fold: int, shards: ShardDataset) -> Fold
     Every clip of the split must be in the shards with the same label: DFEW leaves clips
     without faces out of its splits, and training on a split that names others would silently
     train and test on fewer clips than the split promises. ``config.limit_clips`` keeps a seeded
-    random subset of each side.
+    random subset of each side. With the distribution target every clip carries its normalised
+    vote counts, and with ``config.include_multi`` the clips of the export without a single
+    label that have a shard row join the training side (with their majority emotion as the
+    class that the feature terms and the training accuracy use); the test side stays as the
+    split file says.
 
     Raises
     ------
     SplitError
         When a split clip has no frames in the shards, or a label other than the shard index's.
+    ConfigError
+        When the distribution target finds no vote counts beside the splits.
     """
     split = read_fold(config.splits, fold)
+    votes = read_votes(config.splits) if config.target == "distribution" else None
     rng = np.random.default_rng(config.seed)
     sides = {}
     for side, pairs in (("train", split.train), ("test", split.test)):
-        kept = [(shards.position(clip), clip, label) for clip, label in pairs]
-        _check_split_clips(shards, kept, side, fold)
+        checked = [(shards.position(clip), clip, label) for clip, label in pairs]
+        _check_split_clips(shards, checked, side, fold)
+        kept = [(row, clip, label - 1) for row, clip, label in checked]
+        if side == "train" and votes is not None and config.include_multi:
+            tested = {clip for clip, _ in split.test}
+            extra = [clip for clip in votes.multi_label_clips() if clip not in tested]
+            rows = [(shards.position(clip), clip, votes.majority(clip)) for clip in extra]
+            kept += [item for item in rows if item[0] is not None]
         if config.limit_clips is not None and len(kept) > config.limit_clips:
             chosen = np.sort(rng.choice(len(kept), config.limit_clips, replace=False))
             kept = [kept[i] for i in chosen]
         sides[side] = kept
+
+    def dataset(items: list[tuple[int, str, int]]) -> ClipBatches:
+        targets = None
+        if votes is not None:
+            targets = np.stack([votes.distribution(clip) for _, clip, _ in items])
+        return ClipBatches(
+            shards, [r for r, _, _ in items], [y for _, _, y in items], targets, config.num_classes
+        )
+
     return FoldData(
-        train=ClipBatches(
-            shards, [r for r, _, _ in sides["train"]], [label - 1 for _, _, label in sides["train"]]
-        ),
-        test=ClipBatches(
-            shards, [r for r, _, _ in sides["test"]], [label - 1 for _, _, label in sides["test"]]
-        ),
+        train=dataset(sides["train"]),
+        test=dataset(sides["test"]),
         test_clips=[clip for _, clip, _ in sides["test"]],
     )
 
@@ -189,6 +221,8 @@ class TrainState:
     module: TrainingModule
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau
+    best_uar: float = -1.0
+    best_epoch: int = 0
 
     @classmethod
     def build(cls, config: TrainConfig, runtime: Runtime, seed: int) -> TrainState:
@@ -200,7 +234,13 @@ class TrainState:
         seed_everything(seed)
         model = build_model(config.model, config.num_classes)
         criterion = Criterion(
-            config.loss, config.num_classes, model.feature_dim, config.lam, config.center_weight
+            config.loss,
+            config.num_classes,
+            model.feature_dim,
+            config.lam,
+            config.center_weight,
+            config.center_alpha,
+            config.target,
         )
         if config.init is not None:
             reset = init_from_checkpoint(model, config.init)
@@ -220,24 +260,37 @@ class TrainState:
         )
         return cls(model, criterion, module, optimizer, scheduler)
 
-    def state_dict(self, epoch: int, fold: int, config: TrainConfig) -> dict:
-        """Return the checkpoint contents after ``epoch`` completed epochs."""
-        return {
+    def state_dict(
+        self, epoch: int, fold: int, config: TrainConfig, optimizer: bool = True
+    ) -> dict:
+        """Return the checkpoint contents after ``epoch`` completed epochs.
+
+        Without ``optimizer`` the SGD state (momentum buffers, as large as the model) is left
+        out: enough to evaluate or fine-tune, not to continue training bit for bit.
+        """
+        state = {
             "model": self.model.state_dict(),
             "criterion": self.criterion.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "epoch": epoch,
             "fold": fold,
+            "best_uar": self.best_uar,
+            "best_epoch": self.best_epoch,
             "args": config.to_json(),
         }
+        if optimizer:
+            state["optimizer"] = self.optimizer.state_dict()
+        return state
 
     def restore(self, state: dict) -> int:
         """Load a checkpoint's contents; return the number of epochs it had completed."""
         self.model.load_state_dict(state["model"])
         self.criterion.load_state_dict(state["criterion"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        if "optimizer" in state:
+            self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        self.best_uar = float(state.get("best_uar", -1.0))
+        self.best_epoch = int(state.get("best_epoch", 0))
         return int(state["epoch"])
 
 
@@ -251,8 +304,12 @@ def _loaders(config: TrainConfig, data: FoldData, runtime: Runtime) -> tuple[Loa
         "world_size": runtime.env.world_size,
     }
     return (
-        make_loader(data.train, config.batch_size, train=True, **common),
-        make_loader(data.test, config.batch_size, train=False, **common),
+        make_loader(
+            data.train, config.batch_size, train=True, generator=torch.Generator(), **common
+        ),
+        make_loader(
+            data.test, config.batch_size, train=False, generator=torch.Generator(), **common
+        ),
     )
 
 
@@ -268,7 +325,7 @@ def _wrap(module: nn.Module, config: TrainConfig, runtime: Runtime) -> nn.Module
 
 
 def _epoch_row(
-    epoch: int, lr: float, stats: EpochStats, evaluation: Evaluation | None, num_classes: int
+    epoch: int, lr: float, stats: EpochStats, evaluation: Evaluation | None, scores: Scores | None
 ) -> dict[str, float | int | str]:
     """Return one metrics.csv row (test columns empty when the epoch was not evaluated)."""
     row: dict[str, float | int | str] = {
@@ -284,8 +341,7 @@ def _epoch_row(
         "seconds": round(stats.seconds, 3),
         "train_clips_per_s": round(stats.clips_per_s, 2),
     }
-    if evaluation is not None:
-        scores = Scores.from_predictions(evaluation.labels, evaluation.predictions, num_classes)
+    if evaluation is not None and scores is not None:
         row.update(test_loss=evaluation.loss, test_uar=scores.uar, test_war=scores.war)
     return row
 
@@ -295,12 +351,20 @@ def train_fold(
 ) -> tuple[Evaluation, list[str]]:
     """Train (or resume) fold ``fold`` in ``experiment_dir/fold<k>``; write its results.
 
+    ``checkpoint.pt`` holds the last epoch (for ``--resume``), ``best.pt`` the weights of the
+    evaluated epoch with the highest test UAR. Once the fold is finished the optimiser state is
+    dropped from ``checkpoint.pt`` unless ``config.keep_optimizer``.
+
     Returns the final test evaluation and the clip ids its positions refer to.
 
     Raises
     ------
     RunFolderError
         When the run folder already holds a checkpoint and ``config.resume`` is off.
+    CheckpointError
+        When resuming needs optimiser state that a finished fold's checkpoint no longer holds.
+    Interrupted
+        On Ctrl-C, saying where training stopped and which epoch the checkpoint holds.
     """
     env = runtime.env
     run_dir = experiment_dir / f"fold{fold}"
@@ -318,6 +382,12 @@ def train_fold(
         saved = load_checkpoint(checkpoint_path, map_location=runtime.device)
         _check_resumable(saved, config, fold, checkpoint_path)
         start_epoch = state.restore(saved)
+        if "optimizer" not in saved and start_epoch < config.epochs:
+            raise CheckpointError(
+                f"{checkpoint_path} is a finished fold of {start_epoch} epochs whose optimiser "
+                "state was dropped",
+                "train with --keep-optimizer to extend a run later, or --init it into a new one",
+            )
         if env.is_main:
             _truncate_metrics(run_dir / "metrics.csv", start_epoch)
     runner = _wrap(state.module, config, runtime)
@@ -333,38 +403,88 @@ def train_fold(
         }
         (run_dir / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
 
-    final: Evaluation | None = None
-    for epoch in range(start_epoch, config.epochs):
-        label = f"fold {fold} epoch {epoch + 1}/{config.epochs}"
-        stats = train_one_epoch(
-            runner, state.optimizer, train_parts, runtime, epoch, config.seed, description=label
-        )
-        state.scheduler.step(stats.loss)
-        last = epoch + 1 == config.epochs
-        evaluation = None
-        if last or (epoch + 1) % config.eval_every == 0:
-            evaluation = evaluate(runner, test_parts, runtime, keep_features=last and config.tsne)
-            final = evaluation if last else None
+    epoch = start_epoch
+    try:
+        final: Evaluation | None = None
+        for epoch in range(start_epoch, config.epochs):
+            final = _train_epoch(
+                config, fold, epoch, state, runner, (train_parts, test_parts), runtime, run_dir
+            )
+        if final is None:
+            final = evaluate(runner, test_parts, runtime, keep_features=config.tsne)
         if env.is_main:
-            lr = state.optimizer.param_groups[0]["lr"]
-            row = _epoch_row(epoch + 1, lr, stats, evaluation, config.num_classes)
-            _append_metrics(run_dir / "metrics.csv", row)
-            save_checkpoint(checkpoint_path, state.state_dict(epoch + 1, fold, config))
-            summary = f"{label}: loss {stats.loss:.4f}, train WAR {100 * stats.war:.2f}%"
-            if evaluation is not None:
-                summary += (
-                    f", test UAR {100 * float(row['test_uar']):.2f}%"
-                    f" WAR {100 * float(row['test_war']):.2f}%"
-                )
-            summary += f", {stats.clips_per_s:.1f} clips/s"
-            runtime.console.print(summary, soft_wrap=True)
-        distributed.barrier(env)
-
-    if final is None:
-        final = evaluate(runner, test_parts, runtime, keep_features=config.tsne)
-    if env.is_main:
-        _write_results(run_dir, config, [fold], final, data.test_clips, pooled=False)
+            if not config.keep_optimizer:
+                finished = state.state_dict(config.epochs, fold, config, optimizer=False)
+                save_checkpoint(checkpoint_path, finished)
+            _write_results(run_dir, config, [fold], final, data.test_clips, pooled=False)
+    except KeyboardInterrupt:
+        raise Interrupted(fold, epoch + 1, config.epochs, checkpoint_path) from None
     return final, data.test_clips
+
+
+def _train_epoch(
+    config: TrainConfig,
+    fold: int,
+    epoch: int,
+    state: TrainState,
+    runner: nn.Module,
+    loaders: tuple[LoaderParts, LoaderParts],
+    runtime: Runtime,
+    run_dir: Path,
+) -> Evaluation | None:
+    """Train epoch ``epoch`` (0-based), test when due, checkpoint; return the last epoch's test.
+
+    Writes its metrics.csv row and checkpoint.pt, and best.pt when the test UAR is the highest
+    so far. Returns the evaluation after the last epoch, None after the others.
+    """
+    env = runtime.env
+    train_parts, test_parts = loaders
+    label = f"fold {fold} epoch {epoch + 1}/{config.epochs}"
+    stats = train_one_epoch(
+        runner, state.optimizer, train_parts, runtime, epoch, config.seed, description=label
+    )
+    state.scheduler.step(stats.loss)
+    last = epoch + 1 == config.epochs
+    evaluation = scores = None
+    if last or (epoch + 1) % config.eval_every == 0:
+        evaluation = evaluate(runner, test_parts, runtime, keep_features=last and config.tsne)
+        scores = Scores.from_predictions(
+            evaluation.labels, evaluation.predictions, config.num_classes
+        )
+        improved = scores.uar > state.best_uar
+        if improved:
+            state.best_uar, state.best_epoch = scores.uar, epoch + 1
+        if improved and env.is_main:
+            best = {
+                "model": state.model.state_dict(),
+                "epoch": epoch + 1,
+                "fold": fold,
+                "uar": scores.uar,
+                "args": config.to_json(),
+            }
+            save_checkpoint(run_dir / BEST_NAME, best)
+    if env.is_main:
+        lr = state.optimizer.param_groups[0]["lr"]
+        row = _epoch_row(epoch + 1, lr, stats, evaluation, scores)
+        _append_metrics(run_dir / "metrics.csv", row)
+        save_checkpoint(run_dir / CHECKPOINT_NAME, state.state_dict(epoch + 1, fold, config))
+        summary = f"{label}: loss {stats.loss:.4f}, train WAR {100 * stats.war:.2f}%"
+        if scores is not None:
+            summary += f", test UAR {100 * scores.uar:.2f}% WAR {100 * scores.war:.2f}%"
+        summary += f", {stats.clips_per_s:.1f} clips/s"
+        runtime.console.print(summary, soft_wrap=True)
+    distributed.barrier(env)
+    return evaluation if last else None
+
+
+def loss_settings(config: TrainConfig) -> dict[str, float]:
+    """Return the weights of the configured loss only: λ for EC-STFL, weight and α for the
+    center loss, nothing for plain cross-entropy."""
+    if config.loss == "ec-stfl":
+        return {"lam": config.lam}
+    if config.loss == "center":
+        return {"center_weight": config.center_weight, "center_alpha": config.center_alpha}
+    return {}
 
 
 def _write_results(
@@ -388,8 +508,9 @@ def _write_results(
         title,
         model=config.model,
         loss=config.loss,
-        lam=config.lam,
-        center_weight=config.center_weight,
+        **loss_settings(config),
+        target=config.target,
+        include_multi=config.include_multi,
         batch_size=config.batch_size,
         seed=config.seed,
         epochs=config.epochs,
@@ -491,5 +612,11 @@ def expand_sweep(sweep: SweepConfig) -> list[TrainConfig]:
 
 
 def run_sweep(sweep: SweepConfig) -> list[Path]:
-    """Run every experiment of the sweep in turn; return their folders."""
-    return [run_experiment(config) for config in expand_sweep(sweep)]
+    """Run every experiment of the sweep in turn; return their folders.
+
+    Every configuration is validated before the first one starts.
+    """
+    configs = expand_sweep(sweep)
+    for config in configs:
+        config.validate()
+    return [run_experiment(config) for config in configs]

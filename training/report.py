@@ -1,8 +1,10 @@
 """The paper's results tables (Tables 4–6 layout) across finished runs.
 
-One row per experiment: model, loss (with its weight), batch size and folds, then recall per
-emotion, UAR and WAR in percent. A folder holding a pooled ``results.json`` (several folds) is
-reported as one row; otherwise each fold folder below it is.
+One row per experiment: model, loss (with its weight), training target, batch size and folds,
+then recall per emotion, UAR and WAR in percent. Runs trained on the single labels and on the
+vote distributions of the same model and loss sit on adjacent rows, so that they compare side
+by side (both are tested on the same single-labelled clips). A folder holding a pooled
+``results.json`` (several folds) is reported as one row; otherwise each fold folder below it is.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from training.errors import RunFolderError
 from training.models import model_names
@@ -67,11 +70,18 @@ def _loss_label(results: dict) -> str:
     return "softmax"
 
 
+def _target_label(results: dict) -> str:
+    """Return 'labels', 'votes' or 'votes + multi' (what the run trained on)."""
+    if results.get("target", "label") != "distribution":
+        return "labels"
+    return "votes + multi" if results.get("include_multi") else "votes"
+
+
 def report_rows(found: list[tuple[Path, dict]]) -> tuple[list[str], list[list[str]]]:
     """Return the header and the rows (strings) of the results table, in model order."""
     classes = max((len(r.get("recall", [])) for _, r in found), default=len(EMOTIONS))
     names = list(EMOTIONS[:classes]) + [f"class {k + 1}" for k in range(len(EMOTIONS), classes)]
-    header = ["model", "loss", "batch", "folds", *names, "UAR", "WAR", "run"]
+    header = ["model", "loss", "target", "batch", "folds", *names, "UAR", "WAR", "run"]
     order = {name: k for k, name in enumerate(model_names())}
 
     def key(item: tuple[Path, dict]) -> tuple:
@@ -81,6 +91,7 @@ def report_rows(found: list[tuple[Path, dict]]) -> tuple[list[str], list[list[st
             results.get("loss", ""),
             results.get("lam", 0),
             results.get("batch_size", 0),
+            _target_label(results),
             str(folder),
         )
 
@@ -94,6 +105,7 @@ def report_rows(found: list[tuple[Path, dict]]) -> tuple[list[str], list[list[st
             [
                 str(results.get("model", "?")),
                 _loss_label(results),
+                _target_label(results),
                 str(results.get("batch_size", "")),
                 ",".join(map(str, results.get("folds", []))),
                 *(percent(value) for value in recall[:classes]),
@@ -112,9 +124,9 @@ def print_report(
     header, rows = report_rows(find_results(runs))
     table = Table(title="Recall per emotion, UAR and WAR (%)")
     for k, name in enumerate(header):
-        table.add_column(name, justify="left" if k < 2 or k == len(header) - 1 else "right")
+        table.add_column(name, justify="left" if k < 3 or k == len(header) - 1 else "right")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # run names as plain text, never markup
     if console is None:
         console = Console()
         if not console.is_terminal:

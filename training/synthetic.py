@@ -58,6 +58,41 @@ def write_splits(
     return root
 
 
+def synthetic_votes(labels: list[int], seed: int = 0, voters: int = 10) -> np.ndarray:
+    """Return vote counts (N, 7) of ``voters`` votes per clip for labels 0..7.
+
+    A clip of label k in 1..7 gets 7 to ``voters`` votes for k and the rest spread at random;
+    a clip of label 0 (no single label) gets its votes split between two random emotions so
+    that neither has more than 6.
+    """
+    rng = np.random.default_rng(seed + 1)
+    counts = np.zeros((len(labels), 7), dtype=np.int64)
+    for row, label in enumerate(labels):
+        if label:
+            agree = int(rng.integers(7, voters + 1))
+            counts[row, label - 1] = agree
+            np.add.at(counts[row], rng.integers(0, 7, voters - agree), 1)
+        else:
+            first, second = rng.choice(7, 2, replace=False)
+            counts[row, first] = voters // 2
+            counts[row, second] = voters - voters // 2
+    return counts
+
+
+def write_annotation(
+    export_dir: Path, clips: list[str], counts: np.ndarray, labels: list[int]
+) -> Path:
+    """Write ``export_dir/annotation.csv`` (clip, 1happy … 7fear, label) as the export does;
+    return its path."""
+    header = "clip,1happy,2sad,3neutral,4angry,5surprise,6disgust,7fear,label"
+    lines = [header]
+    for clip, row, label in zip(clips, counts, labels, strict=True):
+        lines.append(",".join([clip, *map(str, row), str(label)]))
+    path = export_dir / "annotation.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def write_synthetic_dataset(
     folder: str | os.PathLike[str],
     count: int = 70,
@@ -66,16 +101,19 @@ def write_synthetic_dataset(
     seed: int = 0,
     max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
     spelling: str = "single-labeled",
+    multi: int = 0,
 ) -> SyntheticDataset:
-    """Write ``count`` generated clips as shards in ``folder/data`` and splits in ``folder``.
+    """Write ``count`` generated clips as shards in ``folder/data``, splits and annotation.csv
+    (vote counts, see :func:`synthetic_votes`) in ``folder``.
 
     Clips are named like DFEW's (``00001`` …), labels cycle through 1..7 and folds through 1..5,
-    so every fold holds every class once ``count`` >= 35.
+    so every fold holds every class once ``count`` >= 35. ``multi`` more clips without a single
+    label (label 0, in no split file) follow them in the shards and in annotation.csv.
     """
     root = Path(folder)
-    clips_array, labels_array = synthetic_clips(count, frames, size, seed)
-    names = [f"{k + 1:05d}" for k in range(count)]
-    labels = [int(y) for y in labels_array]
+    clips_array, labels_array = synthetic_clips(count + multi, frames, size, seed)
+    names = [f"{k + 1:05d}" for k in range(count + multi)]
+    labels = [int(y) for y in labels_array[:count]] + [0] * multi
     folds = [k // 7 % N_FOLDS + 1 for k in range(count)]
     with ShardWriter(
         root / "data", frames=frames, size=size, max_shard_bytes=max_shard_bytes
@@ -90,5 +128,6 @@ def write_synthetic_dataset(
                 detector="none",
                 detector_version="0",
             )
-    write_splits(root, names, labels, folds, spelling)
-    return SyntheticDataset(root / "data", root, names, labels, folds)
+    write_splits(root, names[:count], labels[:count], folds, spelling)
+    write_annotation(root, names, synthetic_votes(labels, seed), labels)
+    return SyntheticDataset(root / "data", root, names[:count], labels[:count], folds)

@@ -16,7 +16,8 @@ from training.models.base import VideoClassifier
 from training.models.c3d import C3D_FEATURES, C3DTrunk
 from training.models.i3d import I3D_FEATURES, I3DTrunk
 from training.models.lstm import FrameLSTM, VGG11Trunk
-from training.models.resnet import p3d_trunk, r3d18_trunk, resnet3d18_trunk, resnet18_2d_trunk
+from training.models.p3d import p3d63_trunk
+from training.models.resnet import r3d18_trunk, resnet3d18_trunk, resnet18_2d_trunk
 
 
 def _residual(trunk: Callable[[], nn.Module]) -> Callable[[int], VideoClassifier]:
@@ -40,7 +41,7 @@ def _registry() -> dict[str, Callable[[int], VideoClassifier]]:
     """Return model name → builder(num_classes)."""
     return {
         "c3d": lambda n: VideoClassifier(C3DTrunk(), C3D_FEATURES, n, dropout=0.5),
-        "p3d": _residual(p3d_trunk),
+        "p3d": _residual(p3d63_trunk),
         "r3d18": _residual(r3d18_trunk),
         "resnet3d18": _residual(resnet3d18_trunk),
         "i3d": lambda n: VideoClassifier(I3DTrunk(), I3D_FEATURES, n, dropout=0.5),

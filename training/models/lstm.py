@@ -35,7 +35,14 @@ class FrameLSTM(nn.Module):
 
 
 class VGG11Trunk(nn.Module):
-    """VGG-11 convolutions (with batch norm) + global average pool: (B, 3, H, W) → (B, 512)."""
+    """VGG-11 convolutions (with batch norm) + global average pool: (B, 3, H, W) → (B, 512).
+
+    VGG-11's three fully connected layers (4096-4096-1000, about 124M of its 133M parameters at
+    224×224) are dropped: at 112×112 the last pool leaves 3×3×512, their 7×7×512 input does not
+    exist, and the LSTM wants one compact vector per frame, so the convolutions' 512 channels,
+    averaged over space, are the per-frame feature (as in the ResNet-18 + LSTM model, whose
+    backbone ends in the same pool). The DFEW paper does not say how its VGG11+LSTM was cut.
+    """
 
     def __init__(self) -> None:
         super().__init__()
