@@ -66,9 +66,10 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str]) -> AppConfig:
 def script_arguments(script: str | Path) -> list[str]:
     """Return the command-line arguments meant for ``script``: those after it in ``sys.argv``.
 
-    ``streamlit run script -- args`` leaves ``sys.argv == [script, *args]``; anywhere else (a
-    test runner driving the app in-process) the arguments belong to someone else: none here.
+    ``streamlit run server.py -- args`` (the app's launcher, beside ``script``) leaves
+    ``sys.argv == [launcher, *args]``; anywhere else (a test runner driving the app in-process)
+    the arguments belong to someone else: none here.
     """
-    if sys.argv and Path(sys.argv[0]).resolve() == Path(script).resolve():
+    if sys.argv and Path(sys.argv[0]).resolve().parent == Path(script).resolve().parent:
         return sys.argv[1:]
     return []

@@ -74,13 +74,14 @@ document.addEventListener('playing', (e) => {
 """
 
 FLOOR_PAGE = """<!doctype html><meta charset="utf-8"><title>floor</title>
-<video id="v0" muted loop playsinline autoplay width="640"></video>
+<video id="v0" muted loop playsinline preload="auto" width="640"></video>
 <video id="v1" muted loop playsinline preload="auto" width="640" style="display:none"></video>
 <script>
 const clips = new URLSearchParams(location.search).get('clips').split(',');
 const players = [document.getElementById('v0'), document.getElementById('v1')];
 let shown = 0, position = 0;
 players[0].src = clips[0];
+players[0].play();
 players[1].src = clips[1 % clips.length];
 players[1].load();
 document.addEventListener('keydown', () => {

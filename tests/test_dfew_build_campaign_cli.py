@@ -118,7 +118,7 @@ def test_serve_runs_streamlit_on_the_app(
     assert status == 0 and "http://127.0.0.1:8765" in out
     argv = launched["argv"]
     assert launched["path"] == sys.executable
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("annotation_app/app.py")
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("annotation_app/server.py")
     assert argv[argv.index("--server.port") + 1] == "8765"
     after = argv[argv.index("--") + 1 :]
     assert after[after.index("--clips") + 1] == str((tmp_path / "clips").resolve())

@@ -49,7 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def app_script() -> Path:
-    """Return the path of the app's entry script, ``annotation_app/app.py``.
+    """Return the path of the app's launcher, ``annotation_app/server.py`` (Streamlit's ASGI app
+    with the app's own routes, serving ``app.py``).
 
     Found, not imported: the app depends on dfew_build, never the other way round; Streamlit
     runs the script in its own process.
@@ -57,7 +58,7 @@ def app_script() -> Path:
     spec = importlib.util.find_spec("annotation_app")
     if spec is None or not spec.submodule_search_locations:
         raise UserError("the annotation app is not installed — pip install dfew-build")
-    return Path(spec.submodule_search_locations[0]).resolve() / "app.py"
+    return Path(spec.submodule_search_locations[0]).resolve() / "server.py"
 
 
 def check_port_free(port: int, address: str | None = None) -> None:
