@@ -14,6 +14,7 @@ import streamlit as st
 from annotation_app.config import parse_config, script_arguments
 from annotation_app.context import carry_login, page_context, show_flash, sign_out
 from annotation_app.navigation import pages_for
+from annotation_app.text import plain
 from dfew_build.errors import UserError
 
 
@@ -24,12 +25,12 @@ def main() -> None:
     try:
         ctx = page_context(config)
     except UserError as exc:
-        st.error(f"The annotation store cannot be opened: {exc}")
+        st.error(f"The annotation store cannot be opened: {plain(exc)}")
         return
     page = st.navigation(pages_for(ctx))
     if ctx.actor is not None:
         with st.sidebar:
-            st.write(f"**{ctx.actor.name}** · {ctx.actor.role}")
+            st.write(f"**{plain(ctx.actor.name)}** · {ctx.actor.role}")
             st.button("Log out", on_click=sign_out, args=(ctx.store, ctx.token), key="logout")
     show_flash()
     page.run()

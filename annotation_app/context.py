@@ -17,6 +17,7 @@ import streamlit as st
 from annotation_app.config import AppConfig
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import browser_component
+from annotation_app.text import plain
 from dfew_build.campaign.accounts import Actor, current_actor, logout
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.store.engine import Store, open_store
@@ -103,11 +104,11 @@ def flash(message: str, kind: str = "info") -> None:
 
 
 def show_flash() -> None:
-    """Show and forget the queued message, if any."""
+    """Show and forget the queued message, if any, as plain text (it may quote user data)."""
     queued = st.session_state.pop(FLASH_KEY, None)
     if queued is not None:
         kind, message = queued
-        getattr(st, kind)(message)
+        getattr(st, kind)(plain(message))
 
 
 def local_day_start(now: datetime | None = None) -> datetime:

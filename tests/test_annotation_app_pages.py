@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from annotation_app.config import parse_config
+from annotation_app.text import plain
 from dfew_build.campaign import accounts
 from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.voting import report_broken, submit_vote
@@ -193,7 +194,7 @@ def test_the_page_names_a_clip_file_it_cannot_serve(campaign, new_session, tmp_p
     qualify(campaign, "ann")
     at = log_in(new_session(), "ann", campaign.secrets["ann"])
     # The player stays, so that the clip can be reported from it.
-    assert "'..'" in at.error[0].value and player(at)["current"] is not None
+    assert plain("'..'") in at.error[0].value and player(at)["current"] is not None
 
 
 def test_pages_follow_roles(campaign, new_session) -> None:
@@ -274,3 +275,19 @@ def test_the_dashboard_shows_progress_and_settles_reports(campaign, new_session)
     with campaign.store.read() as session:
         rejected = session.scalars(select(Clip.name).where(Clip.status == "rejected")).all()
     assert rejected == ["clip002"]
+
+
+def test_plain_text_escapes_every_markdown_mark() -> None:
+    assert plain("![x](http://h/y.png) :red[a]\nb_c") == (
+        r"\!\[x\]\(http\:\/\/h\/y\.png\) \:red\[a\] b\_c"
+    )
+
+
+def test_a_clip_named_in_markdown_shows_as_its_plain_name(campaign, new_session) -> None:
+    name = "![x](http://127.0.0.1:9/y.png)"
+    add_clips(
+        campaign.store, [name], status="candidate", paths=[campaign.clip_dir / "clip000.mp4"]
+    )
+    reviewer = open_page(log_in(new_session(), "rev", campaign.secrets["rev"]), "screen")
+    assert f"**{plain(name)}**" in page_text(reviewer)
+    assert name not in page_text(reviewer)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from annotation_app.context import PageContext, local_day_start, take_handoff
 from annotation_app.player import voting_player
+from annotation_app.text import plain
 from dfew_build.campaign.assign import reserved_pair
 from dfew_build.campaign.media import ClipPathRefused, resolve_clip_file
 from dfew_build.campaign.voting import my_progress
@@ -29,6 +30,6 @@ def render(ctx: PageContext) -> None:
     try:
         resolve_clip_file(ctx.config.clip_dir, current.path)
     except ClipPathRefused as exc:
-        st.error(str(exc))  # the player stays: the clip can be reported from it
+        st.error(plain(exc))  # the player stays: the clip can be reported from it
     st.markdown("**Which emotion does the face show?** Keys 1–7.")
     voting_player(current, ahead, progress.today, progress.total, take_handoff())
