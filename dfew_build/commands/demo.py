@@ -9,7 +9,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dfew_build.campaign.rules import DEFAULT_LEASE_MINUTES, DEFAULT_PASS_MARK, DEFAULT_QUIZ_SIZE
+from dfew_build.campaign.rules import (
+    DEFAULT_LEASE_MINUTES,
+    DEFAULT_PASS_MARK,
+    DEFAULT_QUIZ_SIZE,
+    DEFAULT_SESSION_HOURS,
+)
 from dfew_build.errors import UserError
 from dfew_build.extract.tools import cpu_count
 
@@ -70,6 +75,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> None:
         pass_mark=DEFAULT_PASS_MARK,
         quiz_size=DEFAULT_QUIZ_SIZE,
         lease_minutes=DEFAULT_LEASE_MINUTES,
+        session_hours=DEFAULT_SESSION_HOURS,
     )
     browser = not args.no_browser and _has_display()
     command, environ = streamlit_command(serve_args, os.environ, open_browser=browser)

@@ -17,6 +17,7 @@ from dfew_build.campaign.rules import (
     DEFAULT_LEASE_MINUTES,
     DEFAULT_PASS_MARK,
     DEFAULT_QUIZ_SIZE,
+    DEFAULT_SESSION_HOURS,
     CampaignRules,
 )
 from dfew_build.errors import UserError
@@ -44,6 +45,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=DEFAULT_LEASE_MINUTES,
         help="minutes a clip stays reserved for its annotator (10)",
+    )
+    serve.add_argument(
+        "--session-hours",
+        type=float,
+        default=DEFAULT_SESSION_HOURS,
+        help="hours a login lasts before its next use needs the secret again (12)",
     )
     serve.set_defaults(handler=run_serve)
 
@@ -104,7 +111,12 @@ def streamlit_command(
     app opens its page in the default browser once it listens. Raises UserError for a store
     that cannot be opened, a missing clip folder, a port in use, or rules out of range.
     """
-    rules = CampaignRules(args.pass_mark, args.quiz_size, args.lease_minutes)
+    rules = CampaignRules(
+        args.pass_mark,
+        args.quiz_size,
+        args.lease_minutes,
+        args.session_hours,
+    )
     clip_dir = args.clips or Path(environ.get("DFEW_CLIPS") or "clips")
     if not clip_dir.is_dir():
         raise UserError(
@@ -146,6 +158,8 @@ def streamlit_command(
         str(rules.quiz_size),
         "--lease-minutes",
         str(rules.lease_minutes),
+        "--session-hours",
+        str(rules.session_hours),
     ]
     return command, {**environ, "DFEW_DB": args.url}
 
