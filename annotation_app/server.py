@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -39,6 +40,20 @@ from dfew_build.errors import UserError
 from dfew_build.store.engine import Store, open_store
 
 CLIP_CACHE = "private, max-age=3600"
+STORE_BUSY = (
+    "The annotation store is busy or out of reach right now (another program may hold its "
+    "lock) — wait a moment, then reload the page. Votes you saw saved are safe."
+)
+
+
+def store_trouble(exc: Exception) -> bool | None:
+    """Show one plain line instead of the traceback of a database error that reached a page
+    run (a store locked for longer than its wait, a server gone); return True when it did so,
+    None to leave any other error to Streamlit."""
+    if isinstance(exc, OperationalError):
+        st.error(STORE_BUSY)
+        return True
+    return None
 
 
 @cache
@@ -94,6 +109,8 @@ async def clip_file(request: Request) -> Response:
         return _refusal(str(exc), 401)
     except UserError as exc:
         return _refusal(str(exc), 404)
+    except OperationalError:
+        return _refusal(STORE_BUSY, 503)
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": CLIP_CACHE})
 
 
@@ -101,7 +118,7 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
     """Run ``action(store, token, lease, value, rules)`` for a JSON body ``{"lease": id,
     field: value}`` whose value passes ``check``; return the player's next turn as JSON (saved,
     message, current, ahead, today, total), 400 for a malformed request, 401 without a live
-    session, 403 for an account that may not vote."""
+    session, 403 for an account that may not vote, 503 while the store is out of reach."""
     try:
         body = await request.json()
     except ValueError:
@@ -123,6 +140,8 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
         return _refusal(str(exc), 401)
     except UserError as exc:
         return _refusal(str(exc), 403)
+    except OperationalError:
+        return _refusal(STORE_BUSY, 503)
     return JSONResponse(
         {
             "saved": turn.saved,
@@ -158,4 +177,4 @@ ROUTES = [
     Route("/api/report", report_clip, methods=["POST"]),
 ]
 
-app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES)
+app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, on_script_error=store_trouble)

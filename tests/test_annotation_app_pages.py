@@ -291,3 +291,13 @@ def test_a_clip_named_in_markdown_shows_as_its_plain_name(campaign, new_session)
     reviewer = open_page(log_in(new_session(), "rev", campaign.secrets["rev"]), "screen")
     assert f"**{plain(name)}**" in page_text(reviewer)
     assert name not in page_text(reviewer)
+
+
+def test_a_locked_store_is_one_line_not_a_traceback() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from annotation_app.server import STORE_BUSY, store_trouble
+
+    locked = OperationalError("UPDATE lease", {}, Exception("database is locked"))
+    assert store_trouble(locked) is True and "\n" not in STORE_BUSY
+    assert store_trouble(ValueError("a bug")) is None  # left to Streamlit
