@@ -1,4 +1,5 @@
-"""Entry script of the annotation app (``streamlit run annotation_app/app.py -- --db URL ...``).
+"""Entry script of the annotation app, served by ``annotation_app/server.py`` (``streamlit run
+annotation_app/server.py -- --db URL ...``).
 
 A thin router: read the configuration, open the store (cached per process), check the
 session, register the pages this account may open, run the chosen one.
@@ -11,8 +12,9 @@ import os
 import streamlit as st
 
 from annotation_app.config import parse_config, script_arguments
-from annotation_app.context import page_context, show_flash, sign_out
+from annotation_app.context import carry_login, page_context, show_flash, sign_out
 from annotation_app.navigation import pages_for
+from annotation_app.text import plain
 from dfew_build.errors import UserError
 
 
@@ -23,15 +25,16 @@ def main() -> None:
     try:
         ctx = page_context(config)
     except UserError as exc:
-        st.error(f"The annotation store cannot be opened: {exc}")
+        st.error(f"The annotation store cannot be opened: {plain(exc)}")
         return
     page = st.navigation(pages_for(ctx))
     if ctx.actor is not None:
         with st.sidebar:
-            st.write(f"**{ctx.actor.name}** · {ctx.actor.role}")
-            st.button("Log out", on_click=sign_out, args=(ctx.store,), key="logout")
+            st.write(f"**{plain(ctx.actor.name)}** · {ctx.actor.role}")
+            st.button("Log out", on_click=sign_out, args=(ctx.store, ctx.token), key="logout")
     show_flash()
     page.run()
+    carry_login()
 
 
 main()

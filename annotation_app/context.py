@@ -1,8 +1,10 @@
 """What every page run needs: the store (one engine per process), the session token, the actor.
 
-The engine lives in ``st.cache_resource``; ``st.session_state`` holds only UI state: the
-session token handed out at login (the store decides whether it is still good, on every run),
-a one-shot message to show after a rerun, and per-widget counters.
+The engine lives in ``st.cache_resource``. The session token lives in an HttpOnly cookie (set
+by the server's ``/api/session`` route right after login, so a reload, Back/Forward or a new
+tab keep the login); ``st.session_state`` holds only UI state: the token of a login made in
+this very run until the cookie carries it, a one-shot message to show after a rerun, and
+per-widget counters. The store decides on every run whether a token is still good.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from datetime import datetime
 import streamlit as st
 
 from annotation_app.config import AppConfig
+from annotation_app.handoff import HANDOFFS
+from annotation_app.player import browser_component
+from annotation_app.text import plain
 from dfew_build.campaign.accounts import Actor, current_actor, logout
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.store.engine import Store, open_store
 
 TOKEN_KEY = "token"
 FLASH_KEY = "flash"
+HANDOFF_KEY = "handoff"
+SESSION_COOKIE = "dfew_session"
 
 
 @dataclass(frozen=True)
@@ -42,28 +49,52 @@ def cached_store(url: str) -> Store:
 
 
 def page_context(config: AppConfig) -> PageContext:
-    """Return this run's context; a token the store no longer honours is dropped with a note."""
+    """Return this run's context, logged in by this tab's login or the session cookie.
+
+    A login of this tab that the store no longer honours is dropped with a note; a dead
+    cookie (after a logout, say) just leaves the run logged out.
+    """
     store = cached_store(config.url)
-    token = st.session_state.get(TOKEN_KEY)
+    own = st.session_state.get(TOKEN_KEY)
+    cookie = st.context.cookies.get(SESSION_COOKIE)
+    token = own or (cookie if isinstance(cookie, str) else None)
     actor = None
     if token:
         try:
             actor = current_actor(store, token)
         except SessionInvalid as exc:
             st.session_state.pop(TOKEN_KEY, None)
-            flash(str(exc), "warning")
+            if own:
+                flash(str(exc), "warning")
             token = None
     return PageContext(config, store, token, actor)
 
 
 def sign_in(token: str) -> None:
-    """Keep the session token of a successful login for the following runs."""
+    """Keep the session token of a successful login for this tab's runs, and queue its hand-off
+    to the session cookie (:func:`carry_login`)."""
     st.session_state[TOKEN_KEY] = token
+    st.session_state[HANDOFF_KEY] = HANDOFFS.issue(token)
 
 
-def sign_out(store: Store) -> None:
-    """End the login in the store and forget its token (a button callback)."""
-    logout(store, st.session_state.pop(TOKEN_KEY, None))
+def take_handoff() -> str | None:
+    """Return and forget the hand-off code of a login made in this tab, if one is queued."""
+    return st.session_state.pop(HANDOFF_KEY, None)
+
+
+def carry_login() -> None:
+    """Draw the hand-off of a login made in this run to the session cookie, unless the page
+    took it (the voting player carries it itself): the browser posts the one-time code to
+    ``/api/session``, which sets the cookie. Returns None."""
+    code = take_handoff()
+    if code is not None:
+        browser_component()(key="session-handoff", data={"handoff": code})
+
+
+def sign_out(store: Store, token: str | None) -> None:
+    """End the login ``token`` in the store and forget this tab's copy (a button callback)."""
+    st.session_state.pop(TOKEN_KEY, None)
+    logout(store, token)
 
 
 def flash(message: str, kind: str = "info") -> None:
@@ -73,11 +104,11 @@ def flash(message: str, kind: str = "info") -> None:
 
 
 def show_flash() -> None:
-    """Show and forget the queued message, if any."""
+    """Show and forget the queued message, if any, as plain text (it may quote user data)."""
     queued = st.session_state.pop(FLASH_KEY, None)
     if queued is not None:
         kind, message = queued
-        getattr(st, kind)(message)
+        getattr(st, kind)(plain(message))
 
 
 def local_day_start(now: datetime | None = None) -> datetime:

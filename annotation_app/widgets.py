@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.emotions import EMOTIONS
+from annotation_app.text import plain
 from dfew_build.campaign.media import ClipPathRefused, resolve_clip_file
 
 REPLAY_KEY = "replay"
@@ -23,7 +24,7 @@ def play_clip(clip_dir: Path, stored_path: str | None, label: str, replay: bool 
     try:
         path = resolve_clip_file(clip_dir, stored_path)
     except ClipPathRefused as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return False
     turn = st.session_state.get(REPLAY_KEY, 0)
     alt = f"{label}, viewing {turn + 1}" if replay else label

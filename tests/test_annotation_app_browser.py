@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,12 +25,13 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from dfew_build.campaign import accounts
 from dfew_build.campaign.admin import dashboard
 from dfew_build.campaign.simulate import annotate
 from dfew_build.demo.noise import NoiseModel
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Annotator, Clip, GoldClip, Lease, QuizAnswer, Vote
-from tests.app_fixtures import Campaign, cut_clips, quick_people, seed_campaign
+from tests.app_fixtures import Campaign, cut_clips, qualify, quick_people, seed_campaign
 from tests.ports import free_port
 
 CHROMIUM_ARGS = [
@@ -120,7 +122,7 @@ def _screenshot(page, tmp_path: Path, name: str) -> Path:
 
 def _log_in(browser, url: str, name: str, secret: str, height: int = 900):
     """Open the app in a ``height`` pixels tall page and log in; return the page."""
-    page = browser.new_page(viewport={"width": 1280, "height": height})
+    page = browser.new_context(viewport={"width": 1280, "height": height}).new_page()
     page.set_default_timeout(30_000)
     page.goto(url)
     page.get_by_label("Name").fill(name)
@@ -139,10 +141,11 @@ def _question(campaign: Campaign) -> tuple[str, int]:
         return f"quiz-{answer.attempt_id}-{answer.position}", emotion
 
 
-def _open_lease(campaign: Campaign) -> int:
-    """Return the id of the lease of the clip on the voting page."""
-    with campaign.store.read() as session:
-        return session.scalar(select(Lease.id).where(Lease.closed_at.is_(None)))
+# True once the voting player plays a clip in its visible <video>.
+_PLAYING = (
+    "Array.from(document.querySelectorAll('video.dfew-video'))"
+    ".some(v => !v.hidden && !v.paused && v.readyState >= 3)"
+)
 
 
 def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> None:
@@ -166,8 +169,8 @@ def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> Non
             page.get_by_text("Passed with 7 of 7").wait_for()
             page.get_by_role("button", name="Start voting").click()
             page.get_by_role("heading", name="Vote").wait_for()
-            page.locator("video").wait_for()
-            page.locator(f".st-key-vote-{_open_lease(campaign)}-4").wait_for()
+            page.get_by_role("button", name="4 · Angry").wait_for()
+            page.wait_for_function(_PLAYING)
             _screenshot(page, tmp_path, "voting-page.png")
             page.keyboard.press("4")
             page.get_by_text("Saved: Angry.").wait_for()
@@ -235,3 +238,98 @@ def test_admin_sees_the_dashboard(server, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
+
+
+def _votes(campaign: Campaign) -> list[tuple[str, int]]:
+    """Return every vote in the store as (clip name, emotion), oldest first."""
+    with campaign.store.read() as session:
+        return [
+            tuple(row)
+            for row in session.execute(select(Clip.name, Vote.emotion).join(Clip).order_by(Vote.id))
+        ]
+
+
+def test_clips_and_votes_need_a_session(server) -> None:
+    campaign, url = server
+    for request in (
+        urllib.request.Request(f"{url}/api/clip/{campaign.clips['clip000']}"),
+        urllib.request.Request(
+            f"{url}/api/vote",
+            data=b'{"lease": 1, "emotion": 1}',
+            headers={"Content-Type": "application/json"},
+        ),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
+
+
+def test_a_login_lasts_across_reloads_and_tabs_until_logout(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    qualify(campaign, "ann")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            tab.get_by_role("heading", name="Vote").wait_for()
+            tab.wait_for_function(_PLAYING)
+            (cookie,) = [c for c in tab.context.cookies() if c["name"] == "dfew_session"]
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+            # A clip comes in pieces (range requests) and may be cached by this browser only.
+            clip = tab.request.get(
+                f"{url}/api/clip/{campaign.clips['clip000']}", headers={"Range": "bytes=0-99"}
+            )
+            assert clip.status == 206 and len(clip.body()) == 100
+            assert clip.headers["cache-control"].startswith("private")
+            tab.reload()
+            tab.get_by_role("heading", name="Vote").wait_for()
+            tab.goto(f"{url}/guide")  # a new page load: the cookie logs it in
+            tab.get_by_role("heading", name="Guide").wait_for()
+            tab.go_back()
+            other = tab.context.new_page()
+            other.goto(url)
+            other.get_by_role("heading", name="Vote").wait_for()
+            other.wait_for_function(_PLAYING)
+            # Both tabs show the same clip; a vote in one makes the other's key a stale one.
+            tab.get_by_role("heading", name="Vote").wait_for()
+            tab.wait_for_function(_PLAYING)
+            tab.keyboard.press("2")
+            tab.get_by_text("Saved: Sad.").wait_for()
+            other.keyboard.press("6")
+            other.get_by_text("Not saved: this clip was voted on already").wait_for()
+            assert len(_votes(campaign)) == 1 and _votes(campaign)[0][1] == 2
+            other.keyboard.press("6")  # the other tab moved on to the next clip with the queue
+            other.get_by_text("Saved: Disgust.").wait_for()
+            tab.get_by_role("button", name="Log out").click()
+            tab.get_by_label("Name").wait_for()
+            other.keyboard.press("1")
+            other.get_by_text("your session has ended").wait_for()
+            assert len(_votes(campaign)) == 2
+            other.reload()
+            other.get_by_label("Name").wait_for()
+        finally:
+            browser.close()
+
+
+def test_disabling_an_account_ends_its_login_in_every_tab(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    qualify(campaign, "ann")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            tab.wait_for_function(_PLAYING)
+            accounts.set_active(campaign.store, "ann", active=False)
+            tab.keyboard.press("3")
+            tab.get_by_text("your session has ended").wait_for()
+            tab.reload()
+            tab.get_by_label("Name").wait_for()
+        finally:
+            browser.close()
+    assert _votes(campaign) == []

@@ -9,10 +9,17 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from dfew_build.campaign import accounts, assign
-from dfew_build.campaign.assign import next_clip, reserve_next
+from dfew_build.campaign.assign import next_clip, reserve_next, reserved_pair
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
 from dfew_build.campaign.rules import CampaignRules, now_utc
-from dfew_build.campaign.voting import my_progress, report_broken, submit_and_next, submit_vote
+from dfew_build.campaign.voting import (
+    my_progress,
+    report_broken,
+    report_for_player,
+    submit_and_next,
+    submit_vote,
+    vote_for_player,
+)
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import (
     Annotator,
@@ -370,3 +377,43 @@ def test_the_clip_queue_follows_clips_and_votes(store_url: str) -> None:
     with store.write() as session:
         session.execute(Vote.__table__.delete().where(Vote.clip_id == clips["c"]))
     assert queue() == {clips["c"]: 0}
+
+
+def test_the_player_gets_the_open_lease_and_one_reserved_after_it(store_url: str) -> None:
+    store = init_store(store_url)
+    clips = add_clips(store, ["a", "b", "c"])
+    token = quick_people(store, ["ann"])["ann"]
+    current, ahead = reserved_pair(store, token, now=NOW)
+    assert (current.clip_id, ahead.clip_id) == (clips["a"], clips["b"])
+    # Another tab (or a reload) gets the same pair; nothing new is reserved.
+    again = reserved_pair(store, token, now=NOW + timedelta(seconds=1))
+    assert [a.lease_id for a in again] == [current.lease_id, ahead.lease_id]
+    turn = vote_for_player(store, token, current.lease_id, 4, now=NOW + timedelta(seconds=2))
+    assert turn.saved and turn.message == "Saved: Angry."
+    assert (turn.current.lease_id, turn.ahead.clip_id) == (ahead.lease_id, clips["c"])
+    # The stale tab's key on the clip voted already saves nothing and says so.
+    stale = vote_for_player(store, token, current.lease_id, 1, now=NOW + timedelta(seconds=3))
+    assert not stale.saved and "voted on already" in stale.message
+    assert stale.current.lease_id == turn.current.lease_id
+    assert _vote_count(store) == 1
+    with store.read() as session:
+        assert session.scalar(select(Vote.emotion)) == 4
+
+
+def test_the_player_reports_a_broken_clip_and_moves_on(store_url: str) -> None:
+    store = init_store(store_url)
+    clips = add_clips(store, ["a", "b", "c"])
+    token = quick_people(store, ["ann"])["ann"]
+    current, _ = reserved_pair(store, token, now=NOW)
+    turn = report_for_player(store, token, current.lease_id, "no face", now=NOW)
+    assert turn.saved and turn.current.clip_id == clips["b"]
+    with store.read() as session:
+        assert session.execute(select(BrokenReport.clip_id, BrokenReport.reason)).one() == (
+            clips["a"],
+            "no face",
+        )
+    again = report_for_player(store, token, current.lease_id, None, now=NOW)
+    assert again.saved  # repeating a report is harmless
+    voted = vote_for_player(store, token, turn.current.lease_id, 2, now=NOW)
+    late = report_for_player(store, token, turn.current.lease_id, None, now=NOW)
+    assert voted.saved and not late.saved and "already voted" in late.message

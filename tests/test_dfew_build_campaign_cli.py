@@ -106,15 +106,18 @@ def test_serve_runs_streamlit_on_the_app(
         "0.9",
         "--address",
         "127.0.0.1",
+        "--session-hours",
+        "2.5",
     )
     assert status == 0 and f"http://127.0.0.1:{port}" in out
     argv = launched["argv"]
     assert launched["path"] == sys.executable
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("annotation_app/app.py")
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("annotation_app/server.py")
     assert argv[argv.index("--server.port") + 1] == port
     after = argv[argv.index("--") + 1 :]
     assert after[after.index("--clips") + 1] == str((tmp_path / "clips").resolve())
     assert after[after.index("--pass-mark") + 1] == "0.9"
+    assert after[after.index("--session-hours") + 1] == "2.5"
     assert launched["environ"]["DFEW_DB"] == sqlite_url
     assert sqlite_url not in argv  # the URL (maybe with a password) stays out of `ps`
 
@@ -137,3 +140,9 @@ def test_serve_refuses_a_missing_store_or_clip_folder(tmp_path: Path, capsys) ->
         ],
         "--pass-mark",
     )
+    for hours in ("0", "-1", "nan", "inf"):
+        clips = str(tmp_path / "clips")
+        assert_one_line_error(
+            *run(capsys, "--db", url, "serve", "--clips", clips, "--session-hours", hours)[::2],
+            "--session-hours",
+        )

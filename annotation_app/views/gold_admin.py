@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.emotions import EMOTIONS
 from annotation_app.context import PageContext, flash
+from annotation_app.text import plain
 from dfew_build.campaign.admin import gold_clips, mark_gold, unmark_gold
 from dfew_build.errors import UserError
 
@@ -55,7 +56,7 @@ def _act(action) -> None:
     try:
         action()
     except UserError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     flash("Saved.", "success")
     st.rerun()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotation_app.context import PageContext, sign_in
+from annotation_app.text import plain
 from dfew_build.campaign.accounts import login
 from dfew_build.campaign.errors import NotAllowed
 
@@ -22,7 +23,7 @@ def render(ctx: PageContext) -> None:
     try:
         token = login(ctx.store, name, secret, ctx.config.rules)
     except NotAllowed as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     sign_in(token)
     st.rerun()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotation_app.context import PageContext, flash
+from annotation_app.text import plain
 from annotation_app.widgets import play_clip
 from dfew_build.campaign.screening import REJECT_REASONS, decide, next_candidate
 from dfew_build.errors import UserError
@@ -21,7 +22,9 @@ def render(ctx: PageContext) -> None:
     if task is None:
         st.info("No candidate clip is waiting for screening.")
         return
-    st.write(f"**{task.clip_name}**" + (f" — from *{task.movie}*" if task.movie else ""))
+    st.write(
+        f"**{plain(task.clip_name)}**" + (f" — from *{plain(task.movie)}*" if task.movie else "")
+    )
     play_clip(ctx.config.clip_dir, task.path, f"Candidate clip {task.clip_name}")
     accept, reject = st.columns(2)
     accept.button(

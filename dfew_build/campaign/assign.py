@@ -91,6 +91,31 @@ def next_clip(
         return assign(session, actor.id, rules, now)
 
 
+def reserved_pair(
+    store: Store,
+    token: str | None,
+    rules: CampaignRules | None = None,
+    now: datetime | None = None,
+) -> tuple[Assignment | None, Assignment | None]:
+    """Return the clip to vote on now and the one reserved after it (either None when none is
+    left), for a player that preloads the next clip while the annotator watches this one.
+
+    Both are leases under the usual rules: the annotator's open leases come back first, oldest
+    first (renewed), so every tab of one annotator shows the same pair; a missing one is
+    reserved by the next-clip rule. Raises SessionInvalid or NotAllowed as :func:`next_clip`.
+    """
+    rules, now = rules or CampaignRules(), now_utc(now)
+    with writing(store) as session:
+        actor = require(authenticate(session, token, now), qualified=True)
+        current = assign(session, actor.id, rules, now)
+        if current is None:
+            return None, None
+        ahead = _resume(session, actor.id, rules, now, after=current.lease_id) or assign(
+            session, actor.id, rules, now, resume=False
+        )
+        return current, ahead
+
+
 def reserve_next(
     store: Store, annotator_id: int, rules: CampaignRules, now: datetime, resume: bool = True
 ) -> Assignment | None:
@@ -204,6 +229,7 @@ _OPEN_LEASE = (
     .join(Clip, Clip.id == Lease.clip_id)
     .where(
         Lease.annotator_id == bindparam("me"),
+        Lease.id > bindparam("after"),
         Lease.closed_at.is_(None),
         Lease.expires_at > bindparam("now"),
     )
@@ -214,11 +240,12 @@ _CHANGE_LEASE = update(Lease).where(Lease.id == bindparam("lease_id"))
 
 
 def _resume(
-    session: Session, annotator_id: int, rules: CampaignRules, now: datetime
+    session: Session, annotator_id: int, rules: CampaignRules, now: datetime, after: int = 0
 ) -> Assignment | None:
-    """Return the annotator's open lease, renewed; close it first if its clip left the pool."""
+    """Return the annotator's oldest open lease with an id above ``after``, renewed (None when
+    there is none); a lease whose clip left the pool is closed instead."""
     connection = session.connection()
-    row = connection.execute(_OPEN_LEASE, {"me": annotator_id, "now": now}).first()
+    row = connection.execute(_OPEN_LEASE, {"me": annotator_id, "now": now, "after": after}).first()
     if row is None:
         return None
     if row.status != "accepted" or row.gold:

@@ -8,9 +8,15 @@ would resolve to.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path, PurePath
 
+from sqlalchemy import select
+
+from dfew_build.campaign.accounts import authenticate
 from dfew_build.errors import UserError
+from dfew_build.store.engine import Store
+from dfew_build.store.models import Clip
 
 
 class ClipPathRefused(UserError):
@@ -39,3 +45,18 @@ def resolve_clip_file(clip_dir: Path, stored_path: str | None) -> Path:
     if not resolved.is_file():
         raise ClipPathRefused(f"clip file {stored_path!r} is missing — report it as broken")
     return resolved
+
+
+def clip_file_for(
+    store: Store, token: str | None, clip_dir: Path, clip_id: int, now: datetime | None = None
+) -> Path:
+    """Return the checked file path (see :func:`resolve_clip_file`) of clip ``clip_id`` for the
+    browser behind a live session ``token``.
+
+    Raises SessionInvalid without a live session, ClipPathRefused for an unknown clip or a file
+    that may not be served.
+    """
+    with store.read() as session:
+        authenticate(session, token, now)
+        stored = session.scalar(select(Clip.path).where(Clip.id == clip_id))
+    return resolve_clip_file(clip_dir, stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,8 +42,10 @@ class CampaignRules:
             raise UserError(f"quiz size {self.quiz_size} is too small — use 1 or more")
         if self.lease_minutes <= 0:
             raise UserError(f"lease of {self.lease_minutes} minutes — use a positive number")
-        if self.session_hours <= 0:
-            raise UserError(f"session of {self.session_hours} hours — use a positive number")
+        if not 0 < self.session_hours < math.inf:
+            raise UserError(
+                f"session of {self.session_hours} hours — use a positive, finite number"
+            )
 
     @property
     def lease(self) -> timedelta:

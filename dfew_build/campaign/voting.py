@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, exists, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from analysis.emotions import EMOTIONS
 from dfew_build.campaign.accounts import (
     SESSION_COLUMNS,
     Actor,
@@ -28,6 +29,7 @@ from dfew_build.campaign.assign import (
     assign,
     open_lease_count,
     reserve_next,
+    reserved_pair,
     vote_count,
 )
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
@@ -87,6 +89,72 @@ def submit_vote(
     """
     receipt, _, _ = _commit_vote(store, token, lease_id, check_emotion(emotion), now_utc(now))
     return receipt
+
+
+@dataclass(frozen=True)
+class PlayerTurn:
+    """What a voting player shows after a key: whether the vote was committed now, a message
+    for the annotator, the clip to vote on now and the one to preload (None: none left)."""
+
+    saved: bool
+    message: str
+    current: Assignment | None
+    ahead: Assignment | None
+
+
+def vote_for_player(
+    store: Store,
+    token: str | None,
+    lease_id: int,
+    emotion: int,
+    rules: CampaignRules | None = None,
+    now: datetime | None = None,
+) -> PlayerTurn:
+    """Commit a vote as :func:`submit_vote` does, then return the annotator's reserved pair.
+
+    A vote that cannot be taken (its clip was voted already, in another tab; it is not this
+    account's any more; the slot went to someone else) saves nothing and says so in the
+    message. Raises SessionInvalid for a session that is not live, NotAllowed for an account
+    that may not vote, UserError for an emotion outside 1..7.
+    """
+    name = EMOTIONS[check_emotion(emotion) - 1]
+    try:
+        receipt = submit_vote(store, token, lease_id, emotion, now)
+    except (LeaseLost, NotAllowed) as exc:
+        saved, message = False, f"Not saved: {exc}"
+    else:
+        saved = not receipt.already
+        message = (
+            f"Saved: {name}."
+            if saved
+            else "Not saved: this clip was voted on already (in another tab) — here is the next"
+        )
+    current, ahead = reserved_pair(store, token, rules, now)
+    return PlayerTurn(saved, message, current, ahead)
+
+
+def report_for_player(
+    store: Store,
+    token: str | None,
+    lease_id: int,
+    reason: str | None,
+    rules: CampaignRules | None = None,
+    now: datetime | None = None,
+) -> PlayerTurn:
+    """Report the clip of ``lease_id`` as :func:`report_broken` does, then return the
+    annotator's reserved pair; a report that cannot be taken says why in the message.
+
+    Raises SessionInvalid for a session that is not live, NotAllowed for an account that may
+    not vote.
+    """
+    try:
+        report_broken(store, token, lease_id, reason, now)
+    except (LeaseLost, NotAllowed) as exc:
+        saved, message = False, f"Not reported: {exc}"
+    else:
+        saved, message = True, "Thanks — the clip was reported and will not come back to you."
+    current, ahead = reserved_pair(store, token, rules, now)
+    return PlayerTurn(saved, message, current, ahead)
 
 
 def submit_and_next(

@@ -8,7 +8,12 @@ import sys
 
 from rich.console import Console
 
-from dfew_build.campaign.rules import DEFAULT_LEASE_MINUTES, DEFAULT_PASS_MARK, DEFAULT_QUIZ_SIZE
+from dfew_build.campaign.rules import (
+    DEFAULT_LEASE_MINUTES,
+    DEFAULT_PASS_MARK,
+    DEFAULT_QUIZ_SIZE,
+    DEFAULT_SESSION_HOURS,
+)
 from dfew_build.errors import UserError
 from dfew_build.extract.tools import cpu_count
 from dfew_build.options import PORT, SEED, WORKERS, bounded_int, output_dir
@@ -70,6 +75,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> None:
         pass_mark=DEFAULT_PASS_MARK,
         quiz_size=DEFAULT_QUIZ_SIZE,
         lease_minutes=DEFAULT_LEASE_MINUTES,
+        session_hours=DEFAULT_SESSION_HOURS,
     )
     browser = not args.no_browser and _has_display()
     command, environ = streamlit_command(serve_args, os.environ, open_browser=browser)

@@ -17,6 +17,7 @@ from dfew_build.campaign.rules import (
     DEFAULT_LEASE_MINUTES,
     DEFAULT_PASS_MARK,
     DEFAULT_QUIZ_SIZE,
+    DEFAULT_SESSION_HOURS,
     CampaignRules,
 )
 from dfew_build.errors import UserError
@@ -54,11 +55,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_LEASE_MINUTES,
         help="minutes a clip stays reserved for its annotator (10)",
     )
+    serve.add_argument(
+        "--session-hours",
+        type=finite_float(0, 24 * 366, "hours", low_open=True),
+        default=DEFAULT_SESSION_HOURS,
+        help="hours a login lasts before its next use needs the secret again (12)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
 def app_script() -> Path:
-    """Return the path of the app's entry script, ``annotation_app/app.py``.
+    """Return the path of the app's launcher, ``annotation_app/server.py`` (Streamlit's ASGI app
+    with the app's own routes, serving ``app.py``).
 
     Found, not imported: the app depends on dfew_build, never the other way round; Streamlit
     runs the script in its own process.
@@ -66,7 +74,7 @@ def app_script() -> Path:
     spec = importlib.util.find_spec("annotation_app")
     if spec is None or not spec.submodule_search_locations:
         raise UserError("the annotation app is not installed — pip install dfew-build")
-    return Path(spec.submodule_search_locations[0]).resolve() / "app.py"
+    return Path(spec.submodule_search_locations[0]).resolve() / "server.py"
 
 
 def check_port_free(port: int, address: str | None = None) -> None:
@@ -112,7 +120,12 @@ def streamlit_command(
     app opens its page in the default browser once it listens. Raises UserError for a store
     that cannot be opened, a missing clip folder, a port in use, or rules out of range.
     """
-    rules = CampaignRules(args.pass_mark, args.quiz_size, args.lease_minutes)
+    rules = CampaignRules(
+        args.pass_mark,
+        args.quiz_size,
+        args.lease_minutes,
+        args.session_hours,
+    )
     clip_dir = args.clips or Path(environ.get("DFEW_CLIPS") or "clips")
     if not clip_dir.is_dir():
         raise UserError(
@@ -154,6 +167,8 @@ def streamlit_command(
         str(rules.quiz_size),
         "--lease-minutes",
         str(rules.lease_minutes),
+        "--session-hours",
+        str(rules.session_hours),
     ]
     return command, {**environ, "DFEW_DB": args.url}
 

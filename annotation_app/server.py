@@ -1,0 +1,180 @@
+"""The app's server: Streamlit's ASGI app (``st.App``) plus the few JSON and file routes that
+let the voting player work without a Streamlit rerun.
+
+``dfew-build serve`` runs ``streamlit run annotation_app/server.py -- --db URL ...``; Streamlit
+finds :data:`app` here and serves ``app.py`` through it. The routes, all under ``/api/``:
+
+* ``POST /api/session`` turns a one-time login hand-off code into the session cookie
+  (HttpOnly, SameSite=Strict, Secure under HTTPS, as long as the login lasts);
+* ``GET /api/clip/{clip_id}`` sends a clip file (range requests, private cache) to a browser
+  with a live session, and nothing to anyone else;
+* ``POST /api/vote`` commits a vote from the player's key and answers with the clip to show now,
+  the one to preload next and the annotator's own counts;
+* ``POST /api/report`` reports the shown clip as broken and answers the same way.
+
+Every route reads the session token from the cookie and lets :mod:`dfew_build.campaign` check
+it, as the pages do.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from annotation_app.config import AppConfig, parse_config, script_arguments
+from annotation_app.context import SESSION_COOKIE, local_day_start
+from annotation_app.handoff import HANDOFFS
+from annotation_app.player import clip_address
+from dfew_build.campaign.errors import SessionInvalid
+from dfew_build.campaign.media import clip_file_for
+from dfew_build.campaign.voting import my_progress, report_for_player, vote_for_player
+from dfew_build.errors import UserError
+from dfew_build.store.engine import Store, open_store
+
+CLIP_CACHE = "private, max-age=3600"
+STORE_BUSY = (
+    "The annotation store is busy or out of reach right now (another program may hold its "
+    "lock) — wait a moment, then reload the page. Votes you saw saved are safe."
+)
+
+
+def store_trouble(exc: Exception) -> bool | None:
+    """Show one plain line instead of the traceback of a database error that reached a page
+    run (a store locked for longer than its wait, a server gone); return True when it did so,
+    None to leave any other error to Streamlit."""
+    if isinstance(exc, OperationalError):
+        st.error(STORE_BUSY)
+        return True
+    return None
+
+
+@cache
+def server_config() -> AppConfig:
+    """Return the app's configuration from this process's command line and environment."""
+    return parse_config(script_arguments(__file__), os.environ)
+
+
+@cache
+def server_store(url: str) -> Store:
+    """Return the store the routes use, opened once per process."""
+    return open_store(url)
+
+
+def _refusal(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def open_session(request: Request) -> Response:
+    """Set the session cookie for a valid hand-off code; return 204, or 400 for a bad code."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return _refusal("the request is not JSON", 400)
+    token = HANDOFFS.redeem(body.get("code") if isinstance(body, dict) else None)
+    if token is None:
+        return _refusal("this login hand-off is unknown or used — log in again", 400)
+    config = server_config()
+    response = Response(status_code=204)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(config.rules.session.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+async def clip_file(request: Request) -> Response:
+    """Send clip ``clip_id`` to a logged-in browser (range requests honoured); 401 without a
+    live session, 404 for a clip that cannot be served."""
+    config = server_config()
+    store = server_store(config.url)
+    token = request.cookies.get(SESSION_COOKIE)
+    try:
+        path = await run_in_threadpool(
+            clip_file_for, store, token, config.clip_dir, request.path_params["clip_id"]
+        )
+    except SessionInvalid as exc:
+        return _refusal(str(exc), 401)
+    except UserError as exc:
+        return _refusal(str(exc), 404)
+    except OperationalError:
+        return _refusal(STORE_BUSY, 503)
+    return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": CLIP_CACHE})
+
+
+async def _player_action(request: Request, field: str, check, action) -> Response:
+    """Run ``action(store, token, lease, value, rules)`` for a JSON body ``{"lease": id,
+    field: value}`` whose value passes ``check``; return the player's next turn as JSON (saved,
+    message, current, ahead, today, total), 400 for a malformed request, 401 without a live
+    session, 403 for an account that may not vote, 503 while the store is out of reach."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return _refusal("the request is not JSON", 400)
+    lease, value = (body.get("lease"), body.get(field)) if isinstance(body, dict) else (None, None)
+    if type(lease) is not int or not check(value):
+        return _refusal(f"the request needs an integer lease and a valid {field}", 400)
+    config = server_config()
+    store = server_store(config.url)
+    token = request.cookies.get(SESSION_COOKIE)
+
+    def turn_and_progress():
+        turn = action(store, token, lease, value, config.rules)
+        return turn, my_progress(store, token, local_day_start())
+
+    try:
+        turn, progress = await run_in_threadpool(turn_and_progress)
+    except SessionInvalid as exc:
+        return _refusal(str(exc), 401)
+    except UserError as exc:
+        return _refusal(str(exc), 403)
+    except OperationalError:
+        return _refusal(STORE_BUSY, 503)
+    return JSONResponse(
+        {
+            "saved": turn.saved,
+            "message": turn.message,
+            "current": clip_address(turn.current),
+            "ahead": clip_address(turn.ahead),
+            "today": progress.today,
+            "total": progress.total,
+        }
+    )
+
+
+async def cast_vote(request: Request) -> Response:
+    """Commit the vote ``{"lease": id, "emotion": 1..7}``; return the player's next turn (see
+    :func:`_player_action`)."""
+    return await _player_action(
+        request, "emotion", lambda value: type(value) is int, vote_for_player
+    )
+
+
+async def report_clip(request: Request) -> Response:
+    """Report the clip ``{"lease": id, "reason": text}`` as broken; return the player's next
+    turn (see :func:`_player_action`)."""
+    return await _player_action(
+        request, "reason", lambda value: isinstance(value, str), report_for_player
+    )
+
+
+ROUTES = [
+    Route("/api/session", open_session, methods=["POST"]),
+    Route("/api/clip/{clip_id:int}", clip_file, methods=["GET", "HEAD"]),
+    Route("/api/vote", cast_vote, methods=["POST"]),
+    Route("/api/report", report_clip, methods=["POST"]),
+]
+
+app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, on_script_error=store_trouble)
