@@ -280,6 +280,23 @@ def recover_files(store: Store, movie_id: int, claimed: bool = False) -> list[Pa
     return recovered
 
 
+def remove_dead_parts(out_dir: Path, content_hash: str) -> list[Path]:
+    """Delete the temporary clip files of the movie ``content_hash`` left in ``out_dir`` by a
+    run that died before recording them; return their paths.
+
+    Call only under the movie's claim (:func:`claim_movie`) and after :func:`recover_files`:
+    then no other process works on the movie, and every recorded temporary file has been
+    finished, so what is left (named by this tool after this movie's hash, in this store's
+    clip folder) is a dead run's half-written cut.
+    """
+    removed = []
+    for path in out_dir.glob(f".{content_hash[:16]}_*{_PART}{CLIP_SUFFIX}"):
+        if _TEMP_FILE.fullmatch(path.name):
+            _unlink(path)
+            removed.append(path)
+    return removed
+
+
 def foreign_clips(store: Store, out_dir: Path) -> list[Path]:
     """Return the clip files in ``out_dir`` (named like extracted clips) that no row of this
     store names: another store's clips, which this store must never delete or overwrite."""

@@ -157,6 +157,8 @@ def _extract_claimed(
         catalog.discard_candidates(job.store, movie.id)
     catalog.set_movie_state(job.store, movie.id, "running")
     catalog.recover_files(job.store, movie.id, claimed)
+    if claimed:
+        catalog.remove_dead_parts(config.out_dir, digest)
 
     analysis = scan_movie(
         info,
