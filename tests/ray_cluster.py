@@ -23,7 +23,7 @@ from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SOCKET_PATH_ROOM = 107 - 70  # Ray appends about 70 characters (session_…/sockets/plasma_store)
-STOP_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 5
 
 
 def ray_command() -> Path:

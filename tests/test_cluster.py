@@ -162,14 +162,15 @@ def test_preprocess_on_ray_writes_the_local_shard_index(
 ) -> None:
     clips = tmp_path / "clips"
     clips.mkdir()
+    face = sample_videos / "carphone_pristine.mp4"
     sources = {
-        "00001": sample_videos / "carphone_pristine.mp4",
-        "00002": sample_videos / "bikes.mp4",
-        "00003": sample_videos / "carphone_distorted.mp4",
-        "00004": sample_videos / "bigbuckbunny.mp4",
+        "00001": [ShotSpec(face, 24)],
+        "00002": [ShotSpec(face, 24, hflip=True, hue=40)],
+        "00003": [ShotSpec(sample_videos / "bigbuckbunny.mp4", 24)],  # a cartoon: no face
+        "00004": [ShotSpec(face, 24, start_frame=60, hue=90)],
     }
-    for name, source in sources.items():
-        (clips / f"{name}.mp4").write_bytes(source.read_bytes())
+    for name, shots in sources.items():
+        build_movie(shots, clips / f"{name}.mp4", size=(320, 240))
     export = tmp_path / "export"
     export.mkdir()
     rows = ["clip,1happy,label"] + [f"{name},9,{n + 1}" for n, name in enumerate(sources)]
@@ -184,7 +185,7 @@ def test_preprocess_on_ray_writes_the_local_shard_index(
     local_index = (tmp_path / "local" / "index.csv").read_bytes()
     assert (tmp_path / "ray" / "index.csv").read_bytes() == local_index
     with open(tmp_path / "ray" / "index.csv", newline="") as handle:
-        assert len(list(csv.DictReader(handle))) >= 2  # carphone's two versions at least
+        assert len(list(csv.DictReader(handle))) == 3  # the three clips with a face
     for shard in sorted((tmp_path / "local").glob("shard-*.npy")):
         assert (tmp_path / "ray" / shard.name).read_bytes() == shard.read_bytes()
 
@@ -199,7 +200,8 @@ def test_killed_node_then_a_rerun_completes_without_duplicates_or_orphans(
     options = ("--ray", cluster.address, "--workers", "2", "--preset", "veryslow")
     driver = extract(url, movies, out, *options)
     deadline = time.monotonic() + RUN_TIMEOUT_S
-    while not any(out.glob(".*.part.mp4")) and time.monotonic() < deadline:
+    # Wait until both nodes cut (half-written clips of two movies), so the killed one is mid-cut.
+    while len({p.name[:17] for p in out.glob(".*.part.mp4")}) < 2 and time.monotonic() < deadline:
         assert driver.poll() is None, driver.communicate()
         time.sleep(0.05)
     cluster.kill_node(cluster.nodes[1])
