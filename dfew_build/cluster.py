@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from dfew_build.errors import UserError
 
 MAX_RETRIES = 3  # reruns of a task whose worker process or node died
 _POLL_S = 1.0
+CONNECT_TIMEOUT_S = 10
 _INSTALL = "pip install 'dfew-build[ray]' (on a node: into the Python that runs `ray start`)"
 
 
@@ -62,6 +64,7 @@ def connect(address: str):
         )
     if ray.is_initialized():
         return ray
+    _check_reachable(address)
     try:
         ray.init(
             address=address,
@@ -76,6 +79,21 @@ def connect(address: str):
             "`ray start --head` (or check --ray HOST:PORT, the address `ray start` printed)"
         ) from exc
     return ray
+
+
+def _check_reachable(address: str) -> None:
+    """Raise ``UserError`` when nothing answers at ``HOST:PORT`` within ``CONNECT_TIMEOUT_S``
+    (``ray.init`` itself would retry for minutes)."""
+    if address == "auto":
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise UserError(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}) — start its head "
+            "with `ray start --head`, or give --ray the address it printed"
+        ) from exc
 
 
 def cluster_cpus(address: str) -> int:

@@ -279,7 +279,7 @@ _RAY_ADDRESS = re.compile(
 
 def ray_address(text: str) -> str:
     """Return a Ray cluster address as ``ray.init(address=...)`` takes it: ``auto`` (the cluster
-    this machine belongs to) or ``[ray://]HOST:PORT`` with a port in 1..65535."""
+    this machine belongs to) or ``HOST:PORT`` of its head, with a port in 1..65535."""
     value = text.strip()
     if value == "auto":
         return value

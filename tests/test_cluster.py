@@ -22,15 +22,13 @@ from dfew_build.extract.synthetic import ShotSpec, build_movie
 from dfew_build.files import file_sha256
 from dfew_build.store.engine import init_store, open_store
 from dfew_build.store.models import Clip, Movie
+from tests.ports import free_port
 from tests.ray_cluster import ROOT, RayCluster
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        importlib.util.find_spec("ray") is None,
-        reason="Ray is not installed (pip install 'dfew-build[ray]')",
-    ),
-]
+needs_ray = pytest.mark.skipif(
+    importlib.util.find_spec("ray") is None,
+    reason="Ray is not installed (pip install 'dfew-build[ray]')",
+)
 
 RUN_TIMEOUT_S = 600
 
@@ -124,6 +122,40 @@ def assert_rows_match_files(url: str, out: Path, quota: int) -> None:
     assert statuses == ["done"] * 3
 
 
+def test_without_ray_option_nothing_imports_ray(
+    movies: Path, tmp_path: Path, sqlite_url: str
+) -> None:
+    init_store(sqlite_url).dispose()
+    argv = ["--db", sqlite_url, "extract", str(movies / "movie0.mp4"), "--out", str(tmp_path)]
+    code = (
+        "import sys\n"
+        "from dfew_build.cli import main\n"
+        f"status = main({[*argv, '--workers', '1']!r})\n"
+        "sys.exit(status or 3 * ('ray' in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    assert "done movie0.mp4" in result.stdout
+
+
+@needs_ray
+def test_an_unreachable_cluster_is_one_line(movies: Path, tmp_path: Path, sqlite_url: str) -> None:
+    init_store(sqlite_url).dispose()
+    address = f"127.0.0.1:{free_port()}"
+    status, _, err = finish(
+        dfew("--db", sqlite_url, "extract", str(movies), "--out", str(tmp_path), "--ray", address)
+    )
+    assert status == 2
+    assert err.strip().splitlines() == [
+        f"error: cannot reach the Ray cluster at {address} (Connection refused) — start its "
+        "head with `ray start --head`, or give --ray the address it printed"
+    ]
+
+
+@needs_ray
+@pytest.mark.postgres
 def test_extract_on_ray_cuts_the_clips_the_local_pool_cuts(
     cluster: RayCluster, movies: Path, postgres_server, tmp_path: Path
 ) -> None:
@@ -142,6 +174,8 @@ def test_extract_on_ray_cuts_the_clips_the_local_pool_cuts(
     assert_rows_match_files(ray_url, tmp_path / "ray", 20)
 
 
+@needs_ray
+@pytest.mark.postgres
 def test_two_drivers_at_once_keep_the_quota(
     cluster: RayCluster, movies: Path, postgres_server, tmp_path: Path
 ) -> None:
@@ -157,6 +191,7 @@ def test_two_drivers_at_once_keep_the_quota(
     assert sum(line.startswith("skipped ") for line in lines) == 3, lines
 
 
+@needs_ray
 def test_preprocess_on_ray_writes_the_local_shard_index(
     cluster: RayCluster, sample_videos: Path, tmp_path: Path
 ) -> None:
@@ -190,6 +225,8 @@ def test_preprocess_on_ray_writes_the_local_shard_index(
         assert (tmp_path / "ray" / shard.name).read_bytes() == shard.read_bytes()
 
 
+@needs_ray
+@pytest.mark.postgres
 def test_killed_node_then_a_rerun_completes_without_duplicates_or_orphans(
     cluster: RayCluster, movies: Path, postgres_server, tmp_path: Path
 ) -> None:
