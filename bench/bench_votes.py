@@ -41,7 +41,7 @@ from sqlalchemy import insert, select
 
 from dfew_build.campaign.accounts import create_account, login
 from dfew_build.campaign.assign import next_clip
-from dfew_build.campaign.voting import submit_and_next
+from dfew_build.campaign.vote_casting import submit_and_next
 from dfew_build.store.engine import init_store, open_store
 from dfew_build.store.models import Annotator, Clip
 from dfew_build.store.writes import add_vote

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from dfew_build.campaign import accounts, assign
 from dfew_build.campaign.assign import next_clip, reserve_next, reserved_pair
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
-from dfew_build.campaign.rules import CampaignRules, now_utc
-from dfew_build.campaign.voting import (
+from dfew_build.campaign.rules import CampaignRules
+from dfew_build.campaign.vote_casting import (
     my_progress,
     report_broken,
     report_for_player,
@@ -20,6 +20,7 @@ from dfew_build.campaign.voting import (
     submit_vote,
     vote_for_player,
 )
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import (
     Annotator,

@@ -25,10 +25,11 @@ from dfew_build.campaign.hashing import (
     token_digest,
     verify_secret,
 )
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
 from dfew_build.options import name_problem
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.models import (
     PERSON_NAME_LENGTH,

@@ -13,20 +13,21 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import update
 
-from dfew_build.campaign import dashboard as figures
+from analysis.vote_counts import default_threshold
+from dfew_build.campaign import figures
 from dfew_build.campaign.accounts import ADMIN_ROLES, authenticate, require
 from dfew_build.campaign.assign import votes_per_clip
 from dfew_build.campaign.gold import GoldRow, add_gold, list_gold, remove_gold
-from dfew_build.campaign.rules import now_utc
 from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.models import BrokenReport, Clip, Lease
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """Every figure of the admin dashboard (see :mod:`dfew_build.campaign.dashboard`)."""
+    """Every figure of the admin dashboard (see :mod:`dfew_build.campaign.figures`)."""
 
     votes_per_clip: int
     threshold: int
@@ -38,11 +39,6 @@ class Dashboard:
     emotions: pd.DataFrame
     reports: pd.DataFrame
     rare: pd.DataFrame
-
-
-def default_threshold(n_raters: int) -> int:
-    """Return the paper's single-label threshold r = 6, moved into n/2..n-1 for other n."""
-    return min(max(6, n_raters // 2), n_raters - 1)
 
 
 def dashboard(

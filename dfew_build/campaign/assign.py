@@ -36,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dfew_build.campaign.accounts import authenticate, require
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.campaign.transactions import writing
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Clip, ClipQueue, GoldClip, Lease, StoreSettings, Vote
 

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dfew_build.campaign.accounts import SCREENING_ROLES, authenticate, require
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
 from dfew_build.store.models import Clip, Movie, Screening

@@ -19,22 +19,22 @@ from sqlalchemy.orm import Session
 
 from dfew_build.store.engine import Store
 
-_lines: dict[str, threading.RLock] = {}
-_lines_guard = threading.Lock()
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
 
 
-def _line(store: Store) -> threading.RLock | nullcontext:
+def _writer_lock(store: Store) -> threading.RLock | nullcontext:
     """Return the lock that this process's writers of ``store`` take turns on (SQLite only)."""
     url = store.engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return nullcontext()
     key = str(Path(url.database).resolve())
-    with _lines_guard:
-        return _lines.setdefault(key, threading.RLock())
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
 
 
 @contextmanager
 def writing(store: Store) -> Iterator[Session]:
     """Yield a session in one write transaction, committed on success, else rolled back."""
-    with _line(store), store.write() as session:
+    with _writer_lock(store), store.write() as session:
         yield session

@@ -33,10 +33,10 @@ from dfew_build.campaign.assign import (
     vote_count,
 )
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
-from dfew_build.campaign.gold import check_emotion
 from dfew_build.campaign.hashing import token_digest
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.campaign.transactions import writing
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
 from dfew_build.store.models import (
@@ -47,6 +47,7 @@ from dfew_build.store.models import (
     LoginSession,
     StoreSettings,
     Vote,
+    check_emotion,
 )
 from dfew_build.store.vote_settle import settle_votes_now
 
