@@ -31,8 +31,8 @@ from dfew_build.store.models import (
     Lease,
     Vote,
 )
-from dfew_build.store.writes import add_vote
 from tests.app_fixtures import add_clips, quick_people
+from tests.campaign import import_vote
 
 NOW = now_utc()
 
@@ -48,7 +48,7 @@ def _ids(store, names: list[str]) -> dict[str, int]:
 def _votes(store, clip_id: int, voters: list[int], emotion: int = 1) -> None:
     for voter in voters:
         with store.write() as session:
-            add_vote(session, clip_id, voter, emotion)
+            import_vote(session, clip_id, voter, emotion)
 
 
 def _vote_count(store, clip_id: int | None = None) -> int:

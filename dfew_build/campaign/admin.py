@@ -18,7 +18,6 @@ from dfew_build.campaign import figures
 from dfew_build.campaign.accounts import ADMIN_ROLES, authenticate, require
 from dfew_build.campaign.assign import votes_per_clip
 from dfew_build.campaign.gold import GoldRow, add_gold, list_gold, remove_gold
-from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
 from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import Store
@@ -86,7 +85,7 @@ def mark_gold(
     now: datetime | None = None,
 ) -> GoldRow:
     """Mark a clip as gold with its known emotion, as an admin; return the gold row."""
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), ADMIN_ROLES)
         return add_gold(session, clip_name, emotion, example, added_by=actor.id)
 
@@ -95,7 +94,7 @@ def unmark_gold(
     store: Store, token: str | None, clip_name: str, now: datetime | None = None
 ) -> None:
     """Unmark a gold clip, as an admin."""
-    with writing(store) as session:
+    with store.write() as session:
         require(authenticate(session, token, now), ADMIN_ROLES)
         remove_gold(session, clip_name)
 
@@ -116,7 +115,7 @@ def resolve_reports(
     open leases are released); otherwise the clip is kept and the reports are marked so.
     """
     now = now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         require(authenticate(session, token, now), ADMIN_ROLES)
         clip = session.get(Clip, clip_id, with_for_update=True)
         if clip is None:

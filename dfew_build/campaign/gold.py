@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from dfew_build.campaign.accounts import authenticate
 from dfew_build.campaign.errors import NotAllowed
 from dfew_build.campaign.rules import CampaignRules
-from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
 from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import Store
@@ -153,7 +152,7 @@ def start_quiz(
     order. Raises UserError when no quiz clip exists yet.
     """
     rules, now, rng = rules or CampaignRules(), now_utc(now), rng or random.SystemRandom()
-    with writing(store) as session:
+    with store.write() as session:
         actor = authenticate(session, token, now)
         attempt = _open_attempt(session, actor.id)
         if attempt is not None:
@@ -222,7 +221,7 @@ def answer_question(
     attempt of another account or one already finished.
     """
     emotion, now = check_emotion(emotion), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = authenticate(session, token, now)
         attempt = session.get(QuizAttempt, attempt_id, with_for_update=True)
         if attempt is None or attempt.annotator_id != actor.id:
