@@ -192,8 +192,8 @@ def run_extract(args: argparse.Namespace, console: Console) -> None:
 def _extract_with_progress(inputs, url: str, config, console: Console):
     """Run :func:`extract_movies` under one progress bar (frames decoded over all movies), one
     line per movie, then the summary table; return its summary."""
-    from dfew_build.extract.report import summary_table
     from dfew_build.extract.run import ExtractListener, extract_movies
+    from dfew_build.extract.run_report import summary_table
 
     with counting_progress(console, "frames") as progress:
         bar = None
