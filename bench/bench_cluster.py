@@ -11,8 +11,9 @@ and times, in this one process:
 * the same with ``--ray`` and ``--workers`` tasks at once, and with one task at once;
 * ``preprocess`` of the clips cut, the same three ways.
 
-Ray's workers are warmed up first (one small extract and preprocess), as the local pool's
-processes start within each timed run. Each configuration writes into a fresh store and
+Ray's workers are warmed up first (one extract and preprocess), as the local pool's processes
+start within each timed run. The runs are interleaved ``--repeats`` times; the best of each
+counts. Each configuration writes into a fresh store and
 folder. Prints wall times, Ray's overhead against the local pool at the same worker count
 (target ≤ 10 %) and the scaling of Ray from one to ``--workers`` tasks (target ≥ 1.6× with 2).
 Absolute times vary on shared machines; compare the ratios printed in one run.
@@ -123,10 +124,10 @@ def stop_ray(node: subprocess.Popen) -> None:
             continue
 
 
-def timed(run: Callable[[], object]) -> float:
-    """Return the wall seconds of ``run()``."""
+def timed(run: Callable[..., object], *args: object) -> float:
+    """Return the wall seconds of ``run(*args)``."""
     started = time.perf_counter()
-    run()
+    run(*args)
     return time.perf_counter() - started
 
 
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--movies", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each movie")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each, best counts")
     args = parser.parse_args(argv)
     movies = bench_movies(args.movies, args.seconds)
     print(
@@ -179,17 +181,36 @@ def main(argv: list[str] | None = None) -> int:
             warm = extract_run(movies, scratch, "warm", w, address)
             preprocess_run(label_export(warm, scratch / "wl"), warm, scratch / "wd", w, address)
 
-            ex_local = timed(lambda: extract_run(movies, scratch, "local", w, None))
-            ex_ray = timed(lambda: extract_run(movies, scratch, "ray", w, address))
-            ex_ray1 = timed(lambda: extract_run(movies, scratch, "ray1", 1, address))
-            clips = scratch / "local"
+            clips = extract_run(movies, scratch, "clips", w, None)
+            clips_count = len(list(clips.glob("*.mp4")))
             labels = label_export(clips, scratch / "labels")
-            pre_local = timed(lambda: preprocess_run(labels, clips, scratch / "pl", w, None))
-            pre_ray = timed(lambda: preprocess_run(labels, clips, scratch / "pr", w, address))
-            pre_ray1 = timed(lambda: preprocess_run(labels, clips, scratch / "pr1", 1, address))
+            # Interleaved repeats, best of each: other work on a shared machine slows single runs.
+            plan = {
+                "ex_local": (w, None),
+                "ex_ray": (w, address),
+                "ex_ray1": (1, address),
+                "pre_local": (w, None),
+                "pre_ray": (w, address),
+                "pre_ray1": (1, address),
+            }
+            times: dict[str, list[float]] = {name: [] for name in plan}
+            for n in range(args.repeats):
+                for name, (workers, ray) in plan.items():
+                    out = f"{name}{n}"
+                    if name.startswith("ex_"):
+                        wall = timed(extract_run, movies, scratch, out, workers, ray)
+                    else:
+                        wall = timed(preprocess_run, labels, clips, scratch / out, workers, ray)
+                    times[name].append(wall)
         finally:
             stop_ray(node)
-    clips_count = len(list(clips.glob("*.mp4")))
+    best = {name: min(values) for name, values in times.items()}
+    ex_local, ex_ray, ex_ray1 = best["ex_local"], best["ex_ray"], best["ex_ray1"]
+    pre_local, pre_ray, pre_ray1 = best["pre_local"], best["pre_ray"], best["pre_ray1"]
+    print(
+        "runs (wall s): "
+        + "; ".join(f"{k} {', '.join(f'{v:.1f}' for v in vs)}" for k, vs in times.items())
+    )
     for stage, local, ray, ray1, items in (
         ("extract", ex_local, ex_ray, ex_ray1, f"{args.movies} movies"),
         ("preprocess", pre_local, pre_ray, pre_ray1, f"{clips_count} clips"),
