@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, exists, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from analysis.emotions import EMOTIONS
+from analysis.emotions import emotion_name
 from dfew_build.campaign.accounts import (
     SESSION_COLUMNS,
     Actor,
@@ -118,7 +118,7 @@ def vote_for_player(
     message. Raises SessionInvalid for a session that is not live, NotAllowed for an account
     that may not vote, UserError for an emotion outside 1..7.
     """
-    name = EMOTIONS[check_emotion(emotion) - 1]
+    name = emotion_name(check_emotion(emotion))
     try:
         receipt = submit_vote(store, token, lease_id, emotion, now)
     except (LeaseLost, NotAllowed) as exc:
