@@ -10,7 +10,8 @@ finds :data:`app` here and serves ``app.py`` through it. The routes, all under `
   with a live session, and nothing to anyone else;
 * ``POST /api/vote`` commits a vote from the player's key and answers with the clip to show now,
   the one to preload next and the annotator's own counts;
-* ``POST /api/report`` reports the shown clip as broken and answers the same way.
+* ``POST /api/report`` reports the shown clip as broken and answers the same way;
+* ``POST /api/undo`` changes the annotator's own last vote and answers the same way.
 
 Every route reads the session token from the cookie and lets :mod:`dfew_build.campaign` check
 it, as the pages do.
@@ -18,6 +19,7 @@ it, as the pages do.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import cache
 from pathlib import Path
@@ -35,6 +37,7 @@ from annotation_app.handoff import HANDOFFS
 from annotation_app.player import clip_address
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.campaign.media import clip_file_for
+from dfew_build.campaign.vote_change import change_for_player
 from dfew_build.campaign.voting import my_progress, report_for_player, vote_for_player
 from dfew_build.errors import UserError
 from dfew_build.store.engine import Store, open_store
@@ -114,24 +117,37 @@ async def clip_file(request: Request) -> Response:
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": CLIP_CACHE})
 
 
+def _seconds_shown(value) -> bool:
+    """Return True for what a player may send as its seconds on screen: absent (None) or a
+    finite number of seconds, 0 or more."""
+    if value is None:
+        return True
+    return type(value) in (int, float) and math.isfinite(value) and value >= 0
+
+
 async def _player_action(request: Request, field: str, check, action) -> Response:
-    """Run ``action(store, token, lease, value, rules)`` for a JSON body ``{"lease": id,
-    field: value}`` whose value passes ``check``; return the player's next turn as JSON (saved,
-    message, current, ahead, today, total), 400 for a malformed request, 401 without a live
-    session, 403 for an account that may not vote, 503 while the store is out of reach."""
+    """Run ``action(store, token, lease, value, rules, shown)`` for a JSON body ``{"lease": id,
+    field: value, "shown": seconds (optional)}`` whose value passes ``check``; return the
+    player's next turn as JSON (saved, message, current, ahead, today, total), 400 for a
+    malformed request, 401 without a live session, 403 for an account that may not vote, 503
+    while the store is out of reach."""
     try:
         body = await request.json()
     except ValueError:
         return _refusal("the request is not JSON", 400)
-    lease, value = (body.get("lease"), body.get(field)) if isinstance(body, dict) else (None, None)
+    if not isinstance(body, dict):
+        body = {}
+    lease, value, shown = body.get("lease"), body.get(field), body.get("shown")
     if type(lease) is not int or not check(value):
         return _refusal(f"the request needs an integer lease and a valid {field}", 400)
+    if not _seconds_shown(shown):
+        return _refusal("shown must be a number of seconds, 0 or more", 400)
     config = server_config()
     store = server_store(config.url)
     token = request.cookies.get(SESSION_COOKIE)
 
     def turn_and_progress():
-        turn = action(store, token, lease, value, config.rules)
+        turn = action(store, token, lease, value, config.rules, shown)
         return turn, my_progress(store, token, local_day_start())
 
     try:
@@ -155,19 +171,37 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
 
 
 async def cast_vote(request: Request) -> Response:
-    """Commit the vote ``{"lease": id, "emotion": 1..7}``; return the player's next turn (see
-    :func:`_player_action`)."""
-    return await _player_action(
-        request, "emotion", lambda value: type(value) is int, vote_for_player
-    )
+    """Commit the vote ``{"lease": id, "emotion": 1..7, "shown": seconds on screen}``; return
+    the player's next turn (see :func:`_player_action`)."""
+
+    def vote(store, token, lease, emotion, rules, shown):
+        return vote_for_player(store, token, lease, emotion, rules, shown=shown)
+
+    return await _player_action(request, "emotion", _is_int, vote)
+
+
+async def change_vote(request: Request) -> Response:
+    """Change the annotator's last vote ``{"lease": id it was cast under, "emotion": 1..7}``;
+    return the player's next turn (see :func:`_player_action`)."""
+
+    def change(store, token, lease, emotion, rules, shown):
+        return change_for_player(store, token, lease, emotion, rules)
+
+    return await _player_action(request, "emotion", _is_int, change)
+
+
+def _is_int(value) -> bool:
+    return type(value) is int
 
 
 async def report_clip(request: Request) -> Response:
     """Report the clip ``{"lease": id, "reason": text}`` as broken; return the player's next
     turn (see :func:`_player_action`)."""
-    return await _player_action(
-        request, "reason", lambda value: isinstance(value, str), report_for_player
-    )
+
+    def report(store, token, lease, reason, rules, shown):
+        return report_for_player(store, token, lease, reason, rules)
+
+    return await _player_action(request, "reason", lambda value: isinstance(value, str), report)
 
 
 ROUTES = [
@@ -175,6 +209,7 @@ ROUTES = [
     Route("/api/clip/{clip_id:int}", clip_file, methods=["GET", "HEAD"]),
     Route("/api/vote", cast_vote, methods=["POST"]),
     Route("/api/report", report_clip, methods=["POST"]),
+    Route("/api/undo", change_vote, methods=["POST"]),
 ]
 
 app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, on_script_error=store_trouble)
