@@ -18,7 +18,7 @@ from annotation_app.config import AppConfig
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import browser_component
 from annotation_app.text import plain
-from dfew_build.campaign.accounts import Actor, current_actor, logout
+from dfew_build.campaign.accounts import Actor, current_actor, keep_alive, logout
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.store.engine import Store, open_store
 
@@ -62,6 +62,7 @@ def page_context(config: AppConfig) -> PageContext:
     if token:
         try:
             actor = current_actor(store, token)
+            keep_alive(store, token, config.rules)  # idle hours count from this use
         except SessionInvalid as exc:
             st.session_state.pop(TOKEN_KEY, None)
             if own:

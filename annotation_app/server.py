@@ -35,6 +35,7 @@ from annotation_app.config import AppConfig, parse_config, script_arguments
 from annotation_app.context import SESSION_COOKIE, local_day_start
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import clip_address
+from dfew_build.campaign.accounts import keep_alive
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.campaign.media import clip_file_for
 from dfew_build.campaign.vote_change import change_for_player
@@ -84,12 +85,16 @@ async def open_session(request: Request) -> Response:
     token = HANDOFFS.redeem(body.get("code") if isinstance(body, dict) else None)
     if token is None:
         return _refusal("this login hand-off is unknown or used — log in again", 400)
-    config = server_config()
-    response = Response(status_code=204)
+    return _with_session_cookie(Response(status_code=204), request, token)
+
+
+def _with_session_cookie(response: Response, request: Request, token: str) -> Response:
+    """Return ``response`` setting the session cookie to ``token`` for as long as a login lasts
+    idle (HttpOnly, SameSite=Strict, Secure under HTTPS)."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(config.rules.session.total_seconds()),
+        max_age=int(server_config().rules.session.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -148,7 +153,9 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
 
     def turn_and_progress():
         turn = action(store, token, lease, value, config.rules, shown)
-        return turn, my_progress(store, token, local_day_start())
+        progress = my_progress(store, token, local_day_start())
+        keep_alive(store, token, config.rules)  # idle hours count from this use
+        return turn, progress
 
     try:
         turn, progress = await run_in_threadpool(turn_and_progress)
@@ -158,7 +165,7 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
         return _refusal(str(exc), 403)
     except OperationalError:
         return _refusal(STORE_BUSY, 503)
-    return JSONResponse(
+    answer = JSONResponse(
         {
             "saved": turn.saved,
             "message": turn.message,
@@ -168,6 +175,7 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
             "total": progress.total,
         }
     )
+    return _with_session_cookie(answer, request, token)  # the browser keeps it as long
 
 
 async def cast_vote(request: Request) -> Response:

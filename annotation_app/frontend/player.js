@@ -5,6 +5,11 @@
 // server answers (the vote is committed) it swaps in the preloaded clip at once and preloads
 // the one after. The annotator's own counter and the broken-clip report live here too, so the
 // page never waits for a Streamlit rerun. Every text is set as text, never as markup.
+//
+// Undo: after a saved vote, key U (or the button) shows that clip again; a key 1–7 then changes
+// the vote (/api/undo), Esc keeps it. The server refuses once another vote was cast or the clip
+// completed. Timing: each vote carries the seconds its clip was on screen in a visible tab
+// (the Page Visibility API pauses the count while the tab is hidden); the server clamps them.
 
 const STATE = Symbol("dfew-player");
 
@@ -32,6 +37,11 @@ function createPlayer(root) {
   status.setAttribute("role", "status");
   const counter = document.createElement("p");
   counter.className = "dfew-counter";
+  const undo = document.createElement("button");
+  undo.type = "button";
+  undo.className = "dfew-undo";
+  undo.textContent = "Undo last vote (U)";
+  undo.disabled = true;
   const report = document.createElement("details");
   report.className = "dfew-report";
   const summary = document.createElement("summary");
@@ -44,11 +54,17 @@ function createPlayer(root) {
   send.type = "button";
   send.textContent = "Report broken clip";
   report.append(summary, reason, send);
-  root.append(counter, stage, buttons, status, report);
+  root.append(counter, stage, buttons, undo, status, report);
   const player = {
-    root, videos, buttons, status, counter, reason,
+    root, videos, buttons, status, counter, reason, undo,
     shown: 0, current: null, ahead: null, busy: false, emotions: [],
+    last: null, changing: false, watch: { ms: 0, since: null },
   };
+  undo.addEventListener("click", () => startChange(player));
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) pauseWatch(player);
+    else if (!player.changing) resumeWatch(player);
+  });
   send.addEventListener("click", () => {
     act(player, "/api/report", { reason: reason.value }).then(() => {
       reason.value = "";
@@ -72,6 +88,33 @@ function load(video, item) {
   }
 }
 
+// The seconds the current clip has been on screen in a visible tab: counted from when it was
+// shown, paused while the tab is hidden or the previous clip is shown again for an undo.
+function startWatch(player) {
+  player.watch = { ms: 0, since: null };
+  resumeWatch(player);
+}
+
+function pauseWatch(player) {
+  const watch = player.watch;
+  if (watch.since !== null) {
+    watch.ms += performance.now() - watch.since;
+    watch.since = null;
+  }
+}
+
+function resumeWatch(player) {
+  if (player.watch.since === null && player.current !== null && !document.hidden) {
+    player.watch.since = performance.now();
+  }
+}
+
+function watchedSeconds(player) {
+  const watch = player.watch;
+  const running = watch.since === null ? 0 : performance.now() - watch.since;
+  return (watch.ms + running) / 1000;
+}
+
 function showCurrent(player) {
   const [front, back] = [player.videos[player.shown], player.videos[1 - player.shown]];
   if (player.current === null) {
@@ -92,6 +135,33 @@ function showCurrent(player) {
   }
   player.videos[player.shown].play().catch(() => {});
   load(player.videos[1 - player.shown], player.ahead);
+  startWatch(player);
+}
+
+function startChange(player) {
+  if (player.busy || player.changing) return;
+  if (player.last === null) {
+    player.status.textContent = "Nothing to undo: you have not voted on this page yet.";
+    return;
+  }
+  player.changing = true;
+  pauseWatch(player);
+  const front = player.videos[player.shown];
+  load(front, player.last);
+  front.hidden = false;
+  front.play().catch(() => {});
+  const was = player.emotions[player.last.emotion - 1];
+  player.status.textContent =
+    `Changing your last vote (${was}): press 1–7 for the right emotion, Esc to keep it.`;
+}
+
+function endChange(player, message) {
+  player.changing = false;
+  const watch = player.watch;
+  showCurrent(player);
+  player.watch = watch; // the current clip's count goes on where it paused
+  resumeWatch(player);
+  if (message !== undefined) player.status.textContent = message;
 }
 
 function drawButtons(player) {
@@ -113,35 +183,62 @@ function showCounts(player, today, total) {
 }
 
 function vote(player, emotion) {
-  return act(player, "/api/vote", { emotion });
+  if (player.changing) return change(player, emotion);
+  const voted = player.current;
+  return act(player, "/api/vote", { emotion, shown: watchedSeconds(player) }, (turn) => {
+    if (turn.saved) player.last = { ...voted, emotion };
+    player.undo.disabled = player.last === null;
+  });
 }
 
-async function act(player, route, fields) {
-  if (player.busy || player.current === null) return;
+function change(player, emotion) {
+  const last = player.last;
+  return act(player, "/api/undo", { emotion, lease: last.lease }, (turn) => {
+    if (turn.saved) last.emotion = emotion;
+  }, () => endChange(player));
+}
+
+// Post an action on the current clip (or on the lease in ``fields``); ``done(turn)`` runs on a
+// good answer before the next clip shows; ``leave()``, when given, ends an undo whatever the
+// answer (it shows the clip to vote on again, its count resumed).
+async function act(player, route, fields, done = () => {}, leave = null) {
+  if (player.busy || (player.current === null && fields.lease === undefined)) return;
   player.busy = true;
+  let turn = null;
   try {
     await window.__dfewSession; // a login of this very page: its cookie first
     const answer = await fetch(route, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ lease: player.current.lease, ...fields }),
+      body: JSON.stringify({ lease: player.current && player.current.lease, ...fields }),
     });
-    const turn = await answer.json();
+    const answered = await answer.json();
     if (!answer.ok) {
-      player.status.textContent = turn.error || "The vote could not be sent — reload the page.";
+      if (leave) leave();
+      player.status.textContent = answered.error || "The vote could not be sent — reload the page.";
       return;
     }
-    player.current = turn.current;
-    player.ahead = turn.ahead;
-    showCurrent(player);
-    player.status.textContent = turn.message;
-    showCounts(player, turn.today, turn.total);
+    turn = answered;
+    done(turn);
   } catch (error) {
+    if (leave) leave();
     player.status.textContent = "The server did not answer — check the connection, then retry.";
+    return;
   } finally {
     player.busy = false;
   }
+  const moved = !player.current || !turn.current || turn.current.lease !== player.current.lease;
+  player.current = turn.current;
+  player.ahead = turn.ahead;
+  if (leave && !moved) {
+    leave();
+  } else {
+    player.changing = false;
+    showCurrent(player);
+  }
+  player.status.textContent = turn.message;
+  showCounts(player, turn.today, turn.total);
 }
 
 function onKey(player, event) {
@@ -149,6 +246,16 @@ function onKey(player, event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) {
+    return;
+  }
+  if (event.key === "u" || event.key === "U") {
+    event.preventDefault();
+    startChange(player);
+    return;
+  }
+  if (event.key === "Escape" && player.changing) {
+    event.preventDefault();
+    endChange(player, "Your last vote stays as it was.");
     return;
   }
   const emotion = Number(event.key);
