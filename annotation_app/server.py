@@ -14,7 +14,8 @@ finds :data:`app` here and serves ``app.py`` through it. The routes, all under `
 * ``POST /api/undo`` changes the annotator's own last vote and answers the same way.
 
 Every route reads the session token from the cookie and lets :mod:`dfew_build.campaign` check
-it, as the pages do.
+it, as the pages do; :class:`MediaGate` does the same for Streamlit's own ``/media`` files (the
+clips ``st.video`` shows on the quiz, guide and screening pages).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -35,7 +37,7 @@ from annotation_app.config import AppConfig, parse_config, script_arguments
 from annotation_app.context import SESSION_COOKIE, local_day_start
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import clip_address
-from dfew_build.campaign.accounts import keep_alive
+from dfew_build.campaign.accounts import current_actor, keep_alive
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.campaign.media import clip_file_for
 from dfew_build.campaign.vote_change import change_for_player
@@ -44,6 +46,7 @@ from dfew_build.errors import UserError
 from dfew_build.store.engine import Store, open_store
 
 CLIP_CACHE = "private, max-age=3600"
+MEDIA_PREFIX = "/media/"  # where Streamlit serves st.video's files
 STORE_BUSY = (
     "The annotation store is busy or out of reach right now (another program may hold its "
     "lock) — wait a moment, then reload the page. Votes you saw saved are safe."
@@ -212,6 +215,28 @@ async def report_clip(request: Request) -> Response:
     return await _player_action(request, "reason", lambda value: isinstance(value, str), report)
 
 
+class MediaGate:
+    """ASGI middleware: Streamlit's ``/media/`` files go only to a browser with a live session
+    (401 otherwise, 503 while the store is out of reach); every other request passes as is."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Serve the request, or refuse a ``/media/`` file to a browser without a session."""
+        if scope["type"] == "http" and scope["path"].startswith(MEDIA_PREFIX):
+            token = Request(scope).cookies.get(SESSION_COOKIE)
+            try:
+                await run_in_threadpool(current_actor, server_store(server_config().url), token)
+            except SessionInvalid as exc:
+                await _refusal(str(exc), 401)(scope, receive, send)
+                return
+            except OperationalError:
+                await _refusal(STORE_BUSY, 503)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 ROUTES = [
     Route("/api/session", open_session, methods=["POST"]),
     Route("/api/clip/{clip_id:int}", clip_file, methods=["GET", "HEAD"]),
@@ -220,4 +245,9 @@ ROUTES = [
     Route("/api/undo", change_vote, methods=["POST"]),
 ]
 
-app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, on_script_error=store_trouble)
+app = st.App(
+    Path(__file__).with_name("app.py"),
+    routes=ROUTES,
+    middleware=[Middleware(MediaGate)],
+    on_script_error=store_trouble,
+)

@@ -430,3 +430,33 @@ def test_undo_changes_the_last_vote_and_hidden_time_does_not_count(server) -> No
     _, _, seconds, cast, handed_out = rows[0]
     elapsed = (cast - handed_out).total_seconds()
     assert 0 < seconds <= elapsed - 2.5  # the hidden seconds are not in the vote's time
+
+
+def test_streamlit_media_files_need_a_live_session(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            tab.get_by_role("button", name="Take the quiz").wait_for()
+            tab.goto(f"{url}/guide")  # its example clips come from Streamlit's /media
+            tab.get_by_role("heading", name="Guide").wait_for()
+            video = tab.locator("video").first
+            video.wait_for()
+            source = video.get_attribute("src")
+            assert "/media/" in source
+            media = source if source.startswith("http") else f"{url}{source}"
+            tab.wait_for_function(
+                "Array.from(document.querySelectorAll('video')).some(v => v.readyState >= 2)"
+            )
+            assert tab.request.get(media).status == 200  # this browser's session
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(media, timeout=30)  # no session at all
+            assert refused.value.code == 401
+            accounts.set_active(campaign.store, "ann", active=False)
+            assert tab.request.get(media).status == 401  # the session ended with the account
+        finally:
+            browser.close()

@@ -206,7 +206,6 @@ async function act(player, route, fields, done = () => {}, leave = null) {
   player.busy = true;
   let turn = null;
   try {
-    await window.__dfewSession; // a login of this very page: its cookie first
     const answer = await fetch(route, {
       method: "POST",
       credentials: "same-origin",
@@ -266,23 +265,25 @@ function onKey(player, event) {
 }
 
 // A login made on this page comes with a one-time hand-off code: posted to /api/session, it
-// becomes the HttpOnly session cookie (the token itself never reaches this script). Clips and
-// votes wait for that cookie.
-function openSession(code) {
+// becomes the HttpOnly session cookie (the token itself never reaches this script). Then the
+// app is asked for a new run, which draws the page: every clip it shows needs that cookie.
+function carryLogin(component, code) {
   if (window.__dfewHandoff === code) return;
   window.__dfewHandoff = code;
-  window.__dfewSession = fetch("/api/session", {
+  fetch("/api/session", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ code }),
-  }).catch(() => null);
+  })
+    .catch(() => null)
+    .then(() => component.setTriggerValue("carried", true));
 }
 
 export default function (component) {
   const { data } = component;
-  if (data.handoff) openSession(data.handoff);
-  if (data.emotions) Promise.resolve(window.__dfewSession).then(() => update(component));
+  if (data.handoff) carryLogin(component, data.handoff);
+  if (data.emotions) update(component);
 }
 
 function update(component) {
