@@ -248,6 +248,13 @@ def test_admin_sees_the_dashboard(server, tmp_path: Path) -> None:
     assert shot.stat().st_size > 10_000
 
 
+# The text alternative of the clip the voting player shows.
+_SHOWN_CLIP = (
+    "Array.from(document.querySelectorAll('video.dfew-video'))"
+    ".find(v => !v.hidden).getAttribute('aria-label')"
+)
+
+
 def _votes(campaign: Campaign) -> list[tuple[str, int]]:
     """Return every vote in the store as (clip name, emotion), oldest first."""
     with campaign.store.read() as session:
@@ -338,8 +345,10 @@ def test_disabling_an_account_ends_its_login_in_every_tab(server) -> None:
             other.wait_for_function(_PLAYING)
             accounts.set_active(campaign.store, "ann", active=False)
             for page in (tab, other):
+                shown = page.evaluate(_SHOWN_CLIP)
                 page.keyboard.press("3")
                 page.get_by_text("your session has ended").wait_for()
+                assert page.evaluate(_SHOWN_CLIP) == shown  # the unsaved clip is back on screen
                 page.reload()
                 page.get_by_label("Name").wait_for()
             # Clips are refused too, to a tab of this browser as to anyone.

@@ -66,7 +66,7 @@ function createPlayer(root) {
     else if (!player.changing) resumeWatch(player);
   });
   send.addEventListener("click", () => {
-    act(player, "/api/report", { reason: reason.value }).then(() => {
+    report(player, reason.value).then(() => {
       reason.value = "";
       report.open = false;
     });
@@ -115,7 +115,10 @@ function watchedSeconds(player) {
   return (watch.ms + running) / 1000;
 }
 
-function showCurrent(player) {
+// Show the clip to vote on now (swapping in the preloaded one when it is that clip) and preload
+// the next; ``keepWatch``: the clip was on screen already (shown early), its count goes on.
+function showCurrent(player, keepWatch = false) {
+  player.buttons.classList.remove("dfew-saving");
   const [front, back] = [player.videos[player.shown], player.videos[1 - player.shown]];
   if (player.current === null) {
     front.pause();
@@ -135,7 +138,24 @@ function showCurrent(player) {
   }
   player.videos[player.shown].play().catch(() => {});
   load(player.videos[1 - player.shown], player.ahead);
+  if (!keepWatch) startWatch(player);
+}
+
+// On a vote, start playing the preloaded next clip at once, while the vote is saved; its keys
+// wait for the answer (the vote is committed before the next clip can be voted on), and a vote
+// that fails brings the voted clip back. Returns whether the next clip is showing now.
+function showAheadEarly(player) {
+  const [front, back] = [player.videos[player.shown], player.videos[1 - player.shown]];
+  if (player.ahead === null || back.getAttribute("src") !== player.ahead.src) return false;
+  if (back.readyState < 2) return false; // not loaded yet: wait for the answer as before
+  front.pause();
+  front.hidden = true;
+  back.hidden = false;
+  player.shown = 1 - player.shown;
+  back.play().catch(() => {});
+  player.buttons.classList.add("dfew-saving");
   startWatch(player);
+  return true;
 }
 
 function startChange(player) {
@@ -184,44 +204,69 @@ function showCounts(player, today, total) {
 
 function vote(player, emotion) {
   if (player.changing) return change(player, emotion);
+  if (player.busy || player.current === null) return;
   const voted = player.current;
-  return act(player, "/api/vote", { emotion, shown: watchedSeconds(player) }, (turn) => {
-    if (turn.saved) player.last = { ...voted, emotion };
-    player.undo.disabled = player.last === null;
+  const fields = { emotion, lease: voted.lease, shown: watchedSeconds(player) };
+  const watch = player.watch;
+  player.busy = true; // from here on, keys wait for this vote's answer
+  const early = showAheadEarly(player);
+  const back = () => {
+    if (!early) return;
+    showCurrent(player); // the voted clip again: nothing was saved
+    player.watch = watch;
+  };
+  return act(player, "/api/vote", fields, {
+    done: (turn) => {
+      if (turn.saved) player.last = { ...voted, emotion };
+      player.undo.disabled = player.last === null;
+    },
+    failed: back,
+    early,
   });
 }
 
 function change(player, emotion) {
+  if (player.busy) return;
   const last = player.last;
-  return act(player, "/api/undo", { emotion, lease: last.lease }, (turn) => {
-    if (turn.saved) last.emotion = emotion;
-  }, () => endChange(player));
+  player.busy = true;
+  return act(player, "/api/undo", { emotion, lease: last.lease }, {
+    done: (turn) => {
+      if (turn.saved) last.emotion = emotion;
+    },
+    failed: () => endChange(player),
+    leave: () => endChange(player),
+  });
 }
 
-// Post an action on the current clip (or on the lease in ``fields``); ``done(turn)`` runs on a
-// good answer before the next clip shows; ``leave()``, when given, ends an undo whatever the
-// answer (it shows the clip to vote on again, its count resumed).
-async function act(player, route, fields, done = () => {}, leave = null) {
-  if (player.busy || (player.current === null && fields.lease === undefined)) return;
+function report(player, reason) {
+  if (player.busy || player.current === null) return Promise.resolve();
   player.busy = true;
+  return act(player, "/api/report", { reason, lease: player.current.lease }, {});
+}
+
+// Post an action (``player.busy`` set by the caller) on the lease named in ``fields``; on a good
+// answer ``done(turn)`` runs, then the clip to vote on now shows (``early``: it already plays
+// if it is the preloaded one), or ``leave()`` ends an undo that left the queue as it was;
+// ``failed()`` runs on a refusal or no answer.
+async function act(player, route, fields, { done = () => {}, failed = () => {}, leave, early }) {
   let turn = null;
   try {
     const answer = await fetch(route, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ lease: player.current && player.current.lease, ...fields }),
+      body: JSON.stringify(fields),
     });
     const answered = await answer.json();
     if (!answer.ok) {
-      if (leave) leave();
+      failed();
       player.status.textContent = answered.error || "The vote could not be sent — reload the page.";
       return;
     }
     turn = answered;
     done(turn);
   } catch (error) {
-    if (leave) leave();
+    failed();
     player.status.textContent = "The server did not answer — check the connection, then retry.";
     return;
   } finally {
@@ -234,7 +279,8 @@ async function act(player, route, fields, done = () => {}, leave = null) {
     leave();
   } else {
     player.changing = false;
-    showCurrent(player);
+    const playing = player.videos[player.shown].getAttribute("src");
+    showCurrent(player, Boolean(early && turn.current && playing === turn.current.src));
   }
   player.status.textContent = turn.message;
   showCounts(player, turn.today, turn.total);
