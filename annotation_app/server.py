@@ -38,10 +38,10 @@ from annotation_app.context import SESSION_COOKIE, local_day_start
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import clip_address
 from dfew_build.campaign.accounts import current_actor, keep_alive
+from dfew_build.campaign.clip_files import clip_file_for
 from dfew_build.campaign.errors import SessionInvalid
-from dfew_build.campaign.media import clip_file_for
+from dfew_build.campaign.vote_casting import my_progress, report_for_player, vote_for_player
 from dfew_build.campaign.vote_change import change_for_player
-from dfew_build.campaign.voting import my_progress, report_for_player, vote_for_player
 from dfew_build.errors import UserError
 from dfew_build.store.engine import Store, open_store
 

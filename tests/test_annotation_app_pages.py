@@ -21,7 +21,7 @@ from annotation_app.config import parse_config
 from annotation_app.text import plain
 from dfew_build.campaign import accounts
 from dfew_build.campaign.assign import next_clip
-from dfew_build.campaign.voting import report_broken, submit_vote
+from dfew_build.campaign.vote_casting import report_broken, submit_vote
 from dfew_build.store.models import Clip, GoldClip, QuizAnswer, Vote
 from tests.app_fixtures import (
     Campaign,

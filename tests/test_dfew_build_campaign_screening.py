@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.errors import NotAllowed
-from dfew_build.campaign.rules import now_utc
 from dfew_build.campaign.screening import decide, next_candidate
 from dfew_build.errors import UserError
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip, Screening
 from tests.app_fixtures import add_clips, add_movie, quick_people

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from dfew_build.campaign.assign import next_clip
-from dfew_build.campaign.dashboard import annotator_table, load_votes
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
-from dfew_build.campaign.rules import now_utc
+from dfew_build.campaign.figures import annotator_table, load_votes
+from dfew_build.campaign.vote_casting import submit_vote, vote_seconds
 from dfew_build.campaign.vote_change import change_for_player, change_last_vote
-from dfew_build.campaign.voting import submit_vote, vote_seconds
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip, Vote, VoteChange
 from tests.app_fixtures import add_clips, quick_people

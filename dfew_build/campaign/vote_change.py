@@ -18,12 +18,11 @@ from analysis.emotions import EMOTIONS
 from dfew_build.campaign.accounts import authenticate, require
 from dfew_build.campaign.assign import reserved_pair
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
-from dfew_build.campaign.gold import check_emotion
-from dfew_build.campaign.rules import CampaignRules, now_utc
-from dfew_build.campaign.transactions import writing
-from dfew_build.campaign.voting import PlayerTurn
+from dfew_build.campaign.rules import CampaignRules
+from dfew_build.campaign.vote_casting import PlayerTurn
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import Store
-from dfew_build.store.models import Clip, Lease, Vote, VoteChange
+from dfew_build.store.models import Clip, Lease, Vote, VoteChange, check_emotion
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def change_last_vote(
     change: the account voted on another clip since, or the clip completed or was withdrawn.
     """
     emotion, now = check_emotion(emotion), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), qualified=True)
         lease = session.get(Lease, lease_id)
         if lease is None or lease.annotator_id != actor.id:

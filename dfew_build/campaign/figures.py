@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from analysis.agreement import fleiss_kappa
 from analysis.emotions import EMOTIONS
 from analysis.errors import AnalysisInputError
-from analysis.votes import single_labels, vote_counts
-from dfew_build.campaign.rules import as_utc
+from analysis.vote_counts import single_labels, vote_counts
+from dfew_build.store.clock import as_utc
 from dfew_build.store.models import (
     Annotator,
     BrokenReport,
