@@ -12,6 +12,7 @@
 // (the Page Visibility API pauses the count while the tab is hidden); the server clamps them.
 
 const STATE = Symbol("dfew-player");
+const ANSWER_TIMEOUT_MS = 30000; // a vote, undo or report not answered by then is reported
 
 function makeVideo() {
   const video = document.createElement("video");
@@ -256,6 +257,7 @@ async function act(player, route, fields, { done = () => {}, failed = () => {}, 
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(fields),
+      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
     });
     const answered = await answer.json();
     if (!answer.ok) {
