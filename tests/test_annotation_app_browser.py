@@ -277,6 +277,18 @@ def test_clips_and_votes_need_a_session(server) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 401
+    for body, status in (
+        (b'{"lease": 1, "emotion": 1, "shown": -1}', 400),  # seconds on screen are never < 0
+        (b'{"lease": 1, "emotion": 1, "shown": "5"}', 400),
+        (b'{"lease": 1, "emotion": 1, "shown": 2.5}', 401),  # well-formed: no session
+    ):
+        for route in ("vote", "undo"):
+            request = urllib.request.Request(
+                f"{url}/api/{route}", data=body, headers={"Content-Type": "application/json"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == status, (route, body)
 
 
 def test_a_login_lasts_across_reloads_and_tabs_until_logout(server) -> None:
