@@ -18,7 +18,7 @@ from annotation_app.config import AppConfig
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import browser_component
 from annotation_app.text import plain
-from dfew_build.campaign.accounts import Actor, current_actor, logout
+from dfew_build.campaign.accounts import Actor, current_actor, keep_alive, logout
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.store.engine import Store, open_store
 
@@ -62,6 +62,7 @@ def page_context(config: AppConfig) -> PageContext:
     if token:
         try:
             actor = current_actor(store, token)
+            keep_alive(store, token, config.rules)  # idle hours count from this use
         except SessionInvalid as exc:
             st.session_state.pop(TOKEN_KEY, None)
             if own:
@@ -77,18 +78,21 @@ def sign_in(token: str) -> None:
     st.session_state[HANDOFF_KEY] = HANDOFFS.issue(token)
 
 
-def take_handoff() -> str | None:
-    """Return and forget the hand-off code of a login made in this tab, if one is queued."""
-    return st.session_state.pop(HANDOFF_KEY, None)
-
-
 def carry_login() -> None:
-    """Draw the hand-off of a login made in this run to the session cookie, unless the page
-    took it (the voting player carries it itself): the browser posts the one-time code to
-    ``/api/session``, which sets the cookie. Returns None."""
-    code = take_handoff()
-    if code is not None:
-        browser_component()(key="session-handoff", data={"handoff": code})
+    """Turn a login made in this tab into the session cookie before any page draws: the
+    browser posts the one-time hand-off code to ``/api/session``, which sets the cookie, then
+    asks for a new run; this run stops here. Every clip the pages show (``/api/clip``,
+    Streamlit's ``/media``) needs that cookie. Returns None; without a queued login, nothing."""
+    code = st.session_state.pop(HANDOFF_KEY, None)
+    if code is None:
+        return
+    st.caption("Logging in…")
+    browser_component()(key="session-handoff", data={"handoff": code}, on_carried_change=_next_run)
+    st.stop()
+
+
+def _next_run() -> None:
+    """The hand-off's callback: nothing to do, the run it starts draws the page."""
 
 
 def sign_out(store: Store, token: str | None) -> None:

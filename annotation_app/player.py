@@ -30,7 +30,7 @@ def clip_address(assignment: Assignment | None) -> dict | None:
 @cache
 def browser_component():
     """Return the mounting command of the app's one component (``frontend/player.js``): the
-    voting player, which also carries a new login to the session cookie (data ``handoff``)."""
+    voting player, or (data ``handoff``) the carrier of a new login to the session cookie."""
     return st.components.v2.component(
         "dfew_player",
         js=(FRONTEND / "player.js").read_text(encoding="utf-8"),
@@ -39,12 +39,9 @@ def browser_component():
     )
 
 
-def voting_player(
-    current: Assignment, ahead: Assignment | None, today: int, total: int, handoff: str | None
-) -> None:
+def voting_player(current: Assignment, ahead: Assignment | None, today: int, total: int) -> None:
     """Mount the player on ``current`` with ``ahead`` preloaded, showing the annotator's own
-    vote counts ``today`` and ``total``; ``handoff``: the code of a login made in this run, to
-    be turned into the session cookie before any clip loads. Returns None."""
+    vote counts ``today`` and ``total``. Returns None."""
     browser_component()(
         key="voting-player",
         data={
@@ -53,6 +50,5 @@ def voting_player(
             "emotions": list(EMOTIONS),
             "today": today,
             "total": total,
-            "handoff": handoff,
         },
     )

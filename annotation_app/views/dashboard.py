@@ -84,6 +84,7 @@ def _annotators(board: Dashboard) -> None:
             "today": "votes today",
             "per_active_day": st.column_config.NumberColumn("votes / active day", format="%.1f"),
             "median_s": st.column_config.NumberColumn("median s / clip", format="%.1f"),
+            "changes": "votes changed (undo)",
             "agreement": _share("agrees with others' majority"),
             "gold_accuracy": _share("accuracy on gold"),
         },
