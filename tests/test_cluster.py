@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import pickle
 import subprocess
 import sys
 import time
@@ -249,3 +250,32 @@ def test_killed_node_then_a_rerun_completes_without_duplicates_or_orphans(
     status, stdout, err = finish(extract(url, movies, out, "--ray", cluster.address))
     assert status == 0, err
     assert_rows_match_files(url, out, 3)
+
+
+@needs_ray
+def test_the_task_body_runs_where_dfew_build_is_missing() -> None:
+    """Ray ships the task body by value, so a node without dfew-build answers with one line."""
+    from ray import cloudpickle
+
+    from dfew_build.cluster import _node_problem, _task_body_factory
+
+    body = _task_body_factory()
+    # A Python where importing dfew_build fails unpickles the body and runs a task with it.
+    code = (
+        "import pickle, sys\n"
+        "sys.modules['dfew_build'] = None\n"
+        "body = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(body('json', 'dumps', pickle.dumps([2]))[1])\n"
+        "print(body('dfew_build.cluster', 'connect', pickle.dumps(1))[2])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=cloudpickle.dumps(body), capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.stdout.decode().split() == ["[2]", "missing"], result.stderr.decode()
+    answer = body("no_such_module_here", "work", pickle.dumps(1))
+    assert answer[0] == "error" and answer[2] == "missing"
+    line = _node_problem(*answer[1:])
+    assert line.startswith(f"Ray node {answer[1]} cannot run dfew-build (No module named ")
+    assert "pip install 'dfew-build[ray]'" in line
+    assert body("json", "dumps", pickle.dumps([1])) == ("ok", "[1]")
