@@ -14,7 +14,7 @@ import argparse
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -318,6 +318,50 @@ def add_ray_option(parser: argparse.ArgumentParser, items: str) -> None:
         "(pip install 'dfew-build[ray]'; --workers then caps its tasks at once, default: "
         "the cluster's CPUs)",
     )
+
+
+def add_face_options(
+    parser: argparse.ArgumentParser,
+    size: int,
+    drop_help: str,
+    detectors: Sequence[str],
+    default_detector: str,
+) -> None:
+    """Add the face-alignment options ``preprocess`` and ``release`` share to ``parser``:
+    ``--size`` (aligned face side, pixels; default ``size``), ``--frames``, ``--detector`` (one
+    of ``detectors``), ``--detect-width``, ``--min-face-ratio`` (what it drops: ``drop_help``),
+    ``--workers`` and ``--ray``. The caller passes the detector names so that this module,
+    which the campaign imports, does not import the face detectors."""
+    parser.add_argument(
+        "--size",
+        type=bounded_int(16, 4096, "pixels"),
+        default=size,
+        help=f"aligned face side, pixels [{size}]",
+    )
+    parser.add_argument(
+        "--frames", type=bounded_int(1, 1024), default=16, help="resampled frames per clip [16]"
+    )
+    parser.add_argument(
+        "--detector",
+        choices=detectors,
+        default=default_detector,
+        help=f"face detector, one of: {', '.join(detectors)} [{default_detector}]",
+    )
+    parser.add_argument(
+        "--detect-width",
+        type=bounded_int(32, 8192, "pixels"),
+        default=640,
+        help="frames are shrunk to this width (pixels) for detection; alignment uses the full "
+        "frame [640]",
+    )
+    parser.add_argument(
+        "--min-face-ratio",
+        type=finite_float(0, 1, low_open=True),
+        default=0.5,
+        help=f"{drop_help} [0.5]",
+    )
+    parser.add_argument("--workers", type=WORKERS, help="clips at once (default: CPU count)")
+    add_ray_option(parser, "clips")
 
 
 PORT = bounded_int(1, 65535)

@@ -10,11 +10,8 @@ from rich.text import Text
 from dfew_build.cluster import task_limit
 from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
 from dfew_build.options import (
-    WORKERS,
-    add_ray_option,
-    bounded_int,
+    add_face_options,
     existing_dir,
-    finite_float,
     output_dir,
 )
 from dfew_build.progress import counting_progress
@@ -45,38 +42,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--clips",
         type=existing_dir("clip folder"),
         metavar="DIR",
-        help="folder of clip files named <clip>.mp4 … (default: the files the store records)",
+        help="folder of clip files named <clip>.mp4 … (default: where the export's clip_files.csv "
+        "says, else the files the store records)",
     )
-    parser.add_argument(
-        "--frames", type=bounded_int(1, 1024), default=16, help="frames per clip [16]"
+    add_face_options(
+        parser,
+        size=112,
+        drop_help="drop a clip when fewer of its frames show the face",
+        detectors=available_detectors(),
+        default_detector=DEFAULT_DETECTOR,
     )
-    parser.add_argument(
-        "--size",
-        type=bounded_int(16, 1024, "pixels"),
-        default=112,
-        help="aligned face side, pixels [112]",
-    )
-    parser.add_argument(
-        "--detector",
-        choices=available_detectors(),
-        default=DEFAULT_DETECTOR,
-        help=f"face detector, one of: {', '.join(available_detectors())} [{DEFAULT_DETECTOR}]",
-    )
-    parser.add_argument(
-        "--detect-width",
-        type=bounded_int(32, 8192, "pixels"),
-        default=640,
-        help="frames are shrunk to this width (pixels) for detection; alignment uses the full "
-        "frame [640]",
-    )
-    parser.add_argument(
-        "--min-face-ratio",
-        type=finite_float(0, 1),
-        default=0.5,
-        help="drop a clip when fewer of its frames show the face [0.5]",
-    )
-    parser.add_argument("--workers", type=WORKERS, help="clips at once (default: CPU count)")
-    add_ray_option(parser, "clips")
     parser.add_argument(
         "--jpeg", action="store_true", help="also write DATA_DIR/jpeg/<clip>/<clip>_00001.jpg …"
     )

@@ -12,10 +12,8 @@ from dfew_build.options import (
     DEFAULT_THRESHOLD,
     SEED,
     THRESHOLD,
-    WORKERS,
-    add_ray_option,
+    add_face_options,
     bounded_int,
-    finite_float,
     output_dir,
 )
 
@@ -48,32 +46,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--release-folds", action="store_true", help="keep the folds of an imported release"
     )
     parser.add_argument("--seed", type=SEED, default=0, help="seed of the folds [0]")
-    parser.add_argument(
-        "--size", type=bounded_int(16, 4096, "pixels"), default=224, help="aligned face side [224]"
+    add_face_options(
+        parser,
+        size=224,
+        drop_help="a clip with the face on fewer of its frames gets no frames and no split",
+        detectors=available_detectors(),
+        default_detector=DEFAULT_DETECTOR,
     )
-    parser.add_argument(
-        "--frames", type=bounded_int(1, 1024), default=16, help="resampled frames per clip [16]"
-    )
-    parser.add_argument(
-        "--detector",
-        choices=available_detectors(),
-        default=DEFAULT_DETECTOR,
-        help=f"face detector, one of: {', '.join(available_detectors())} [{DEFAULT_DETECTOR}]",
-    )
-    parser.add_argument(
-        "--detect-width",
-        type=bounded_int(32, 8192, "pixels"),
-        default=640,
-        help="frames are shrunk to this width (pixels) for detection [640]",
-    )
-    parser.add_argument(
-        "--min-face-ratio",
-        type=finite_float(0, 1, low_open=True),
-        default=0.5,
-        help="a clip with the face on fewer of its frames gets no frames and no split [0.5]",
-    )
-    parser.add_argument("--workers", type=WORKERS, help="clips at once (default: CPU count)")
-    add_ray_option(parser, "clips")
     parser.set_defaults(handler=run_release)
 
 
