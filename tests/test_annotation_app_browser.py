@@ -30,7 +30,15 @@ from dfew_build.campaign.admin import dashboard
 from dfew_build.campaign.simulate import annotate
 from dfew_build.demo.noise import NoiseModel
 from dfew_build.store.engine import open_store
-from dfew_build.store.models import Annotator, Clip, GoldClip, Lease, QuizAnswer, Vote
+from dfew_build.store.models import (
+    Annotator,
+    Clip,
+    GoldClip,
+    Lease,
+    QuizAnswer,
+    Screening,
+    Vote,
+)
 from tests.app_fixtures import Campaign, cut_clips, qualify, quick_people, seed_campaign
 from tests.ports import free_port
 
@@ -333,3 +341,52 @@ def test_disabling_an_account_ends_its_login_in_every_tab(server) -> None:
         finally:
             browser.close()
     assert _votes(campaign) == []
+
+
+def test_screening_by_keys_beside_the_clip(server, tmp_path: Path) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with campaign.store.write() as session:
+        for clip in session.scalars(select(Clip).where(Clip.name.in_(["clip000", "clip001"]))):
+            clip.status = "candidate"
+        # A gold clip left as a candidate still never reaches the screening queue.
+        session.scalar(select(Clip).where(Clip.name == "gold1")).status = "candidate"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=800)
+            page.get_by_role("heading", name="Campaign dashboard").wait_for()
+            page.get_by_role("link", name="Screening").click()
+            page.get_by_text("2 of 2 left to screen").wait_for()
+            page.wait_for_function(_PLAYING)
+            shot = _screenshot(page, tmp_path, "screening-page.png")
+            # Both decisions sit beside the clip, above the fold of a 1280×800 window.
+            video = page.locator("video.dfew-video:visible").bounding_box()
+            for name in ("A · Accept", "R · Reject…"):
+                box = page.get_by_role("button", name=name).bounding_box()
+                assert box["x"] >= video["x"] + video["width"]
+                assert box["y"] + box["height"] <= 800
+            page.keyboard.press("a")
+            page.get_by_text("Saved: accepted.").wait_for()
+            page.get_by_text("1 of 2 left to screen").wait_for()
+            page.keyboard.press("r")
+            page.get_by_role("button", name="2 · not one of the seven emotions").wait_for()
+            page.keyboard.press("2")
+            page.get_by_text("Saved: rejected (not one of the seven emotions).").wait_for()
+            page.get_by_text("No candidate clip is waiting for screening.").wait_for()
+            page.get_by_text("0 of 2 left to screen").wait_for()
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    with campaign.store.read() as session:
+        decided = session.execute(
+            select(Clip.name, Screening.decision, Screening.reason)
+            .join(Screening, Screening.clip_id == Clip.id)
+            .order_by(Clip.name)
+        ).all()
+    assert decided == [
+        ("clip000", "accepted", None),
+        ("clip001", "rejected", "not one of the seven emotions"),
+    ]

@@ -5,6 +5,10 @@
 // server answers (the vote is committed) it swaps in the preloaded clip at once and preloads
 // the one after. The annotator's own counter and the broken-clip report live here too, so the
 // page never waits for a Streamlit rerun. Every text is set as text, never as markup.
+//
+// In screening mode (data.mode "screen") the same player shows candidates: keys A (accept) and
+// R (reject, then 1–n for the reason, Escape to go back) post to /api/screen; the buttons sit
+// beside the clip and the counter says how many candidates are left.
 
 const STATE = Symbol("dfew-player");
 
@@ -19,7 +23,8 @@ function makeVideo() {
 }
 
 function createPlayer(root) {
-  root.replaceChildren();
+  // Keep the <div><style> Streamlit puts in the component's element: it holds player.css.
+  root.replaceChildren(...[...root.children].filter((child) => child.querySelector("style, link")));
   const stage = document.createElement("div");
   stage.className = "dfew-stage";
   const videos = [makeVideo(), makeVideo()];
@@ -48,6 +53,7 @@ function createPlayer(root) {
   const player = {
     root, videos, buttons, status, counter, reason,
     shown: 0, current: null, ahead: null, busy: false, emotions: [],
+    mode: "vote", reasons: [], rejecting: false,
   };
   send.addEventListener("click", () => {
     act(player, "/api/report", { reason: reason.value }).then(() => {
@@ -77,7 +83,11 @@ function showCurrent(player) {
   if (player.current === null) {
     front.pause();
     front.hidden = true;
-    player.status.textContent = "No clip needs your vote right now. Thank you! Come back later.";
+    const empty = player.mode === "screen"
+      ? "No candidate clip is waiting for screening."
+      : "No clip needs your vote right now. Thank you! Come back later.";
+    const said = player.status.textContent; // the last answer's message stays in front
+    if (!said.endsWith(empty)) player.status.textContent = `${said} ${empty}`.trim();
     return;
   }
   if (back.getAttribute("src") === player.current.src) {
@@ -94,7 +104,44 @@ function showCurrent(player) {
   load(player.videos[1 - player.shown], player.ahead);
 }
 
+function button(text, className, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = className;
+  element.textContent = text;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function drawScreenButtons(player) {
+  if (player.buttons.childElementCount) return;
+  player.root.classList.add("dfew-screen");
+  const accept = button("A · Accept", "dfew-decision dfew-accept", () => decide(player, true));
+  const reject = button("R · Reject…", "dfew-decision dfew-reject", () => askReason(player, true));
+  const reasons = document.createElement("div");
+  reasons.className = "dfew-reasons";
+  reasons.hidden = true;
+  reasons.append(
+    ...player.reasons.map((reason, index) =>
+      button(`${index + 1} · ${reason}`, "dfew-reason", () => decide(player, false, reason))),
+    button("Esc · Back", "dfew-reason dfew-back", () => askReason(player, false)),
+  );
+  player.reasonList = reasons;
+  player.buttons.append(accept, reject, reasons);
+}
+
+function askReason(player, rejecting) {
+  player.rejecting = rejecting;
+  player.reasonList.hidden = !rejecting;
+}
+
+function decide(player, accept, reason = null) {
+  askReason(player, false);
+  return act(player, "/api/screen", { accept, reason });
+}
+
 function drawButtons(player) {
+  if (player.mode === "screen") return drawScreenButtons(player);
   if (player.buttons.childElementCount === player.emotions.length) return;
   player.buttons.replaceChildren(
     ...player.emotions.map((name, index) => {
@@ -134,9 +181,10 @@ async function act(player, route, fields) {
     }
     player.current = turn.current;
     player.ahead = turn.ahead;
-    showCurrent(player);
     player.status.textContent = turn.message;
-    showCounts(player, turn.today, turn.total);
+    showCurrent(player);
+    if (turn.counter !== undefined) player.counter.textContent = turn.counter;
+    else showCounts(player, turn.today, turn.total);
   } catch (error) {
     player.status.textContent = "The server did not answer — check the connection, then retry.";
   } finally {
@@ -151,11 +199,24 @@ function onKey(player, event) {
   if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) {
     return;
   }
+  if (player.mode === "screen") return onScreenKey(player, event);
   const emotion = Number(event.key);
   if (Number.isInteger(emotion) && emotion >= 1 && emotion <= player.emotions.length) {
     event.preventDefault();
     vote(player, emotion);
   }
+}
+
+function onScreenKey(player, event) {
+  const key = event.key.toLowerCase();
+  const choice = Number(event.key);
+  if (key === "a") decide(player, true);
+  else if (key === "r") askReason(player, true);
+  else if (key === "escape" && player.rejecting) askReason(player, false);
+  else if (player.rejecting && Number.isInteger(choice) && choice >= 1 && choice <= player.reasons.length) {
+    decide(player, false, player.reasons[choice - 1]);
+  } else return;
+  event.preventDefault();
 }
 
 // A login made on this page comes with a one-time hand-off code: posted to /api/session, it
@@ -175,7 +236,7 @@ function openSession(code) {
 export default function (component) {
   const { data } = component;
   if (data.handoff) openSession(data.handoff);
-  if (data.emotions) Promise.resolve(window.__dfewSession).then(() => update(component));
+  if (data.emotions || data.mode === "screen") Promise.resolve(window.__dfewSession).then(() => update(component));
 }
 
 function update(component) {
@@ -185,9 +246,13 @@ function update(component) {
     player = createPlayer(parentElement);
     parentElement[STATE] = player;
   }
-  player.emotions = data.emotions;
+  player.mode = data.mode || "vote";
+  player.emotions = data.emotions || [];
+  player.reasons = data.reasons || [];
   drawButtons(player);
-  if (!player.counter.textContent) showCounts(player, data.today, data.total);
+  if (data.counter !== undefined) {
+    if (!player.busy) player.counter.textContent = data.counter;
+  } else if (!player.counter.textContent) showCounts(player, data.today, data.total);
   const fresh = data.current ? data.current.lease : null;
   const mine = player.current ? player.current.lease : null;
   if (!player.busy && fresh !== mine) {
