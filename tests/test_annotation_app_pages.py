@@ -21,6 +21,7 @@ from annotation_app.config import parse_config
 from annotation_app.text import plain
 from dfew_build.campaign import accounts
 from dfew_build.campaign.assign import next_clip
+from dfew_build.campaign.screening import decide
 from dfew_build.campaign.voting import report_broken, submit_vote
 from dfew_build.store.models import Clip, GoldClip, QuizAnswer, Vote
 from tests.app_fixtures import (
@@ -227,11 +228,15 @@ def test_a_reviewer_screens_candidates(campaign, new_session) -> None:
         campaign.store, ["cand"], status="candidate", paths=[campaign.clip_dir / "clip000.mp4"]
     )
     reviewer = open_page(log_in(new_session(), "rev", campaign.secrets["rev"]), "screen")
-    assert "cand" in page_text(reviewer)
-    click(reviewer, "Accept")
+    # The screening player gets the claimed candidate and the queue's counter; it decides
+    # through /api/screen (tested in Chromium), so here the store decides as it would.
+    shown = player(reviewer)
+    assert (shown["mode"], shown["current"]["label"]) == ("screen", "Candidate clip cand")
+    assert shown["ahead"] is None and shown["counter"] == "1 of 1 left to screen"
+    decide(campaign.store, campaign.token("rev"), shown["current"]["lease"], accept=True)
     with campaign.store.read() as session:
         assert session.scalar(select(Clip.status).where(Clip.name == "cand")) == "accepted"
-    assert "No candidate clip is waiting" in page_text(reviewer)
+    assert "No candidate clip is waiting" in page_text(reviewer.run())
 
 
 def test_a_disabled_or_forged_session_is_out_at_the_next_click(campaign, new_session) -> None:
