@@ -104,12 +104,20 @@ def _table(
 ) -> None:
     """Show ``frame`` across the page's width with the human column ``names`` (columns not
     named are left out), ``percent`` columns as percentages, ``decimals`` with one decimal,
-    and a dash where a figure is missing."""
-    shown = frame[list(names)]
-    formats = {column: "{:.0%}" for column in percent} | {column: "{:.1f}" for column in decimals}
-    styled = shown.style.format(formats, na_rep="–")
-    styled = styled.relabel_index([names[column] for column in shown.columns], axis=1)
-    st.dataframe(styled, width="stretch", hide_index=hide_index)
+    and a dash where a figure is missing (Streamlit would show a grey "None")."""
+    shown = frame[list(names)].copy()
+    config = {}
+    for columns, text, number in ((percent, "{:.0%}", "percent"), (decimals, "{:.1f}", "%.1f")):
+        for column in columns:
+            if shown[column].isna().any():
+                shown[column] = [text.format(v) if pd.notna(v) else "–" for v in shown[column]]
+            else:
+                config[names[column]] = st.column_config.NumberColumn(format=number)
+    for column in shown.columns:
+        if shown[column].dtype == object:
+            shown[column] = shown[column].where(shown[column].notna(), "–")
+    shown = shown.rename(columns=names)
+    st.dataframe(shown, width="stretch", hide_index=hide_index, column_config=config)
 
 
 def _annotators(board: Dashboard) -> None:
@@ -118,17 +126,21 @@ def _annotators(board: Dashboard) -> None:
     if table.empty:
         st.caption("Nobody has voted or taken the quiz yet.")
         return
+    st.caption(
+        "With majority: share of votes on complete clips that match the other raters' single "
+        "most frequent emotion. Quiz right: share of right quiz answers."
+    )
     st.bar_chart(table[["votes"]], horizontal=True)
     _table(
         table,
         {
             "votes": "votes",
-            "today": "votes today",
-            "active_days": "days with votes",
-            "per_active_day": "votes per day with votes",
-            "median_s": "median seconds per clip",
-            "agreement": "agrees with the others' majority",
-            "gold_accuracy": "right on quiz clips",
+            "today": "today",
+            "active_days": "days voted",
+            "per_active_day": "per day voted",
+            "median_s": "median s/clip",
+            "agreement": "with majority",
+            "gold_accuracy": "quiz right",
             "quiz_answers": "quiz answers",
         },
         percent=["agreement", "gold_accuracy"],
