@@ -331,7 +331,7 @@ def kappa_report(
     ----------
     counts : DataFrame
         Vote counts, one row per clip and one column per category (as
-        :func:`analysis.votes.vote_counts` returns them).
+        :func:`analysis.vote_counts.vote_counts` returns them).
     n_raters : int
         Votes a complete clip has; clips with another total are left out and counted.
     n_boot : int, default 1000
@@ -355,7 +355,7 @@ def kappa_report(
     if not isinstance(counts, pd.DataFrame):
         raise AnalysisInputError(
             f"vote counts must be a pandas DataFrame, got {type(counts).__name__}: "
-            "build it with analysis.votes.vote_counts"
+            "build it with analysis.vote_counts.vote_counts"
         )
     table = count_matrix(counts)
     complete = np.einsum("ij->i", table) == n_raters

@@ -90,13 +90,13 @@ def check_emotion_columns(counts: pd.DataFrame) -> None:
     if not isinstance(counts, pd.DataFrame):
         raise AnalysisInputError(
             f"vote counts must be a pandas DataFrame, got {type(counts).__name__}: "
-            "build it with analysis.votes.vote_counts"
+            "build it with analysis.vote_counts.vote_counts"
         )
     expected = list(range(1, counts.shape[1] + 1))
     if list(counts.columns) != expected:
         raise AnalysisInputError(
             f"vote-count columns are {list(counts.columns)}, expected the emotion codes "
-            f"{expected}: build the table with analysis.votes.vote_counts"
+            f"{expected}: build the table with analysis.vote_counts.vote_counts"
         )
 
 
@@ -186,7 +186,7 @@ def label_codes(labels: pd.Series, n_categories: int = 7) -> np.ndarray:
     if not isinstance(labels, pd.Series):
         raise AnalysisInputError(
             f"labels must be a pandas Series indexed by clip, got {type(labels).__name__}: "
-            "build them with analysis.votes.single_labels"
+            "build them with analysis.vote_counts.single_labels"
         )
     check_unique_index(labels, "labels")
     codes = pd.to_numeric(labels, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

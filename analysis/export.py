@@ -195,7 +195,7 @@ def export_tables(
     ----------
     counts : DataFrame
         Vote counts of every clip to list (columns 1..7, as
-        :func:`analysis.votes.vote_counts` returns them).
+        :func:`analysis.vote_counts.vote_counts` returns them).
     labels : Series
         Labels indexed by clip (0 = not single-labelled, else 1..7); every clip must be in
         ``counts``; clips of ``counts`` missing here get label 0.

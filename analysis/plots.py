@@ -93,7 +93,7 @@ def plot_vote_agreement(
     Parameters
     ----------
     counts : DataFrame
-        Vote counts, one row per clip (as :func:`analysis.votes.vote_counts` returns them).
+        Vote counts, one row per clip (as :func:`analysis.vote_counts.vote_counts` returns them).
     path : str or PathLike
         Where to write the PNG; missing parent folders are created.
     threshold : int, optional

@@ -35,10 +35,10 @@ from annotation_app.config import AppConfig, parse_config, script_arguments
 from annotation_app.context import SESSION_COOKIE, local_day_start
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import candidate_address, clip_address, queue_counter
+from dfew_build.campaign.clip_files import clip_file_for
 from dfew_build.campaign.errors import SessionInvalid
-from dfew_build.campaign.media import clip_file_for
 from dfew_build.campaign.screening import decide_for_player
-from dfew_build.campaign.voting import my_progress, report_for_player, vote_for_player
+from dfew_build.campaign.vote_casting import my_progress, report_for_player, vote_for_player
 from dfew_build.errors import UserError
 from dfew_build.store.engine import Store, open_store
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from analysis.emotions import EMOTIONS
 from annotation_app.text import plain
-from dfew_build.campaign.media import ClipPathRefused, resolve_clip_file
+from dfew_build.campaign.clip_files import ClipPathRefused, resolve_clip_file
 
 REPLAY_KEY = "replay"
 

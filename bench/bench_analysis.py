@@ -28,7 +28,7 @@ from analysis.agreement import fleiss_kappa, kappa_report
 from analysis.durations import duration_table
 from analysis.emotions import EMOTIONS
 from analysis.export import assign_folds
-from analysis.votes import single_labels, vote_counts
+from analysis.vote_counts import single_labels, vote_counts
 from dfew_build.label_export import write_dfew_export
 
 # Class frequencies of DFEW's single-labelled clips, rounded (Happy … Fear); they sum to 1.01

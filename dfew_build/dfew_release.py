@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from analysis.emotions import EMOTIONS
 from dfew_build.errors import UserError
+from dfew_build.extract.probe import video_duration_s
 from dfew_build.label_export import read_dfew_split
-from dfew_build.media import video_duration_s
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Annotator, Clip, StoreSettings, Vote
 from dfew_build.store.vote_settle import settle_votes_now

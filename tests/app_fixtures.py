@@ -144,7 +144,7 @@ def quick_people(
     from datetime import timedelta
 
     from dfew_build.campaign.hashing import new_token, token_digest
-    from dfew_build.campaign.rules import now_utc
+    from dfew_build.store.clock import now_utc
     from dfew_build.store.models import LoginSession
 
     now = now_utc()

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dfew_build.store.models import Annotator, Clip
+from dfew_build.vote_import import add_votes
 
 # DFEW-like class frequencies (Happy … Fear), from the release's single-label counts.
 CLASS_FREQUENCIES = np.array([0.21, 0.16, 0.23, 0.19, 0.13, 0.01, 0.07])
@@ -29,4 +34,14 @@ def random_votes(
             "annotator": np.tile([f"rater{j:02d}" for j in range(n_raters)], n_clips),
             "emotion": emotions.ravel(),
         }
+    )
+
+
+def import_vote(session: Session, clip_id: int, annotator_id: int, emotion: int) -> None:
+    """Write one vote in ``session``'s transaction the way ``dfew-build import-votes`` does
+    (the CLI's path: names looked up, the store's checks settled at the INSERT)."""
+    clip = session.scalar(select(Clip.name).where(Clip.id == clip_id))
+    annotator = session.scalar(select(Annotator.name).where(Annotator.id == annotator_id))
+    add_votes(
+        session, pd.DataFrame({"clip": [clip], "annotator": [annotator], "emotion": [emotion]})
     )

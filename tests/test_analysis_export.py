@@ -12,7 +12,7 @@ import pytest
 
 from analysis.errors import AnalysisInputError
 from analysis.export import assign_folds
-from analysis.votes import single_labels
+from analysis.vote_counts import single_labels
 
 
 def dataset(n_clips: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from dfew_build.campaign import accounts
 from dfew_build.campaign.errors import NotAllowed, SessionInvalid
 from dfew_build.campaign.hashing import hash_secret, token_digest, verify_secret
-from dfew_build.campaign.rules import CampaignRules, now_utc
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.errors import UserError
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Annotator, LoginSession
 

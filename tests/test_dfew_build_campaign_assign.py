@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from dfew_build.campaign import accounts, assign
 from dfew_build.campaign.assign import next_clip, reserve_next, reserved_pair
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
-from dfew_build.campaign.rules import CampaignRules, now_utc
-from dfew_build.campaign.voting import (
+from dfew_build.campaign.rules import CampaignRules
+from dfew_build.campaign.vote_casting import (
     my_progress,
     report_broken,
     report_for_player,
@@ -20,6 +20,7 @@ from dfew_build.campaign.voting import (
     submit_vote,
     vote_for_player,
 )
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import (
     Annotator,
@@ -30,8 +31,8 @@ from dfew_build.store.models import (
     Lease,
     Vote,
 )
-from dfew_build.store.writes import add_vote
 from tests.app_fixtures import add_clips, quick_people
+from tests.campaign import import_vote
 
 NOW = now_utc()
 
@@ -47,7 +48,7 @@ def _ids(store, names: list[str]) -> dict[str, int]:
 def _votes(store, clip_id: int, voters: list[int], emotion: int = 1) -> None:
     for voter in voters:
         with store.write() as session:
-            add_vote(session, clip_id, voter, emotion)
+            import_vote(session, clip_id, voter, emotion)
 
 
 def _vote_count(store, clip_id: int | None = None) -> int:

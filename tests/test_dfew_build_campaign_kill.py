@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.simulate import Ack, annotate
-from dfew_build.campaign.voting import submit_vote
+from dfew_build.campaign.vote_casting import submit_vote
 from dfew_build.store.engine import init_store, open_store
 from dfew_build.store.models import Vote
 from dfew_build.store.queries import largest_vote_count

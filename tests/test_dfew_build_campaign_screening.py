@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from dfew_build.campaign.assign import next_clip
-from dfew_build.campaign.dashboard import clip_states
 from dfew_build.campaign.errors import NotAllowed
+from dfew_build.campaign.figures import clip_states
 from dfew_build.campaign.gold import add_gold
-from dfew_build.campaign.rules import now_utc
 from dfew_build.campaign.screening import (
     candidate_pair,
     decide,
@@ -19,6 +18,7 @@ from dfew_build.campaign.screening import (
     next_candidate,
 )
 from dfew_build.errors import UserError
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip, Screening
 from tests.app_fixtures import add_clips, add_movie, quick_people

@@ -12,11 +12,12 @@ from sqlalchemy import func, select, update
 
 from dfew_build.campaign import accounts, admin
 from dfew_build.campaign.assign import next_clip
+from dfew_build.campaign.clip_files import ClipPathRefused, resolve_clip_file
 from dfew_build.campaign.errors import NotAllowed, SessionInvalid
 from dfew_build.campaign.hashing import new_token
-from dfew_build.campaign.media import ClipPathRefused, resolve_clip_file
-from dfew_build.campaign.rules import CampaignRules, now_utc
-from dfew_build.campaign.voting import report_broken, submit_vote
+from dfew_build.campaign.rules import CampaignRules
+from dfew_build.campaign.vote_casting import report_broken, submit_vote
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Annotator, BrokenReport, Clip, GoldClip, Vote
 from tests.app_fixtures import add_clips, quick_people

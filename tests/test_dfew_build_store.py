@@ -22,7 +22,7 @@ from dfew_build.store.engine import (
     resolve_url,
 )
 from dfew_build.store.models import Annotator, Base, Clip, Movie, Vote
-from dfew_build.store.writes import add_vote
+from tests.campaign import import_vote
 
 
 def _annotators(store, n: int) -> list[int]:
@@ -116,18 +116,18 @@ def test_database_refuses_duplicate_vote_bad_emotion_and_eleventh_vote(store_url
         assert session.scalar(select(func.count()).select_from(Vote)) == 10
 
 
-def test_add_vote_explains_refusals(sqlite_url: str) -> None:
+def test_imported_votes_explain_refusals(sqlite_url: str) -> None:
     store = init_store(sqlite_url, votes_per_clip=2)
     raters = _annotators(store, 3)
     clip = _clip(store)
     with store.write() as session:
-        add_vote(session, clip, raters[0], 3, seconds=4.5)
+        import_vote(session, clip, raters[0], 3)
     with pytest.raises(UserError, match="already voted"), store.write() as session:
-        add_vote(session, clip, raters[0], 4)
+        import_vote(session, clip, raters[0], 4)
     with store.write() as session:
-        add_vote(session, clip, raters[1], 4)
-    with pytest.raises(UserError, match="already has all its votes"), store.write() as session:
-        add_vote(session, clip, raters[2], 4)
+        import_vote(session, clip, raters[1], 4)
+    with pytest.raises(UserError, match="more than the store's limit of 2"), store.write() as s:
+        import_vote(s, clip, raters[2], 4)
 
 
 def test_quota_counts_non_rejected_clips(store_url: str) -> None:
@@ -155,7 +155,7 @@ def test_init_refuses_settings_below_what_the_store_holds(sqlite_url: str) -> No
     clip = _clip(store)
     for rater in raters:
         with store.write() as session:
-            add_vote(session, clip, rater, 1)
+            import_vote(session, clip, rater, 1)
     with pytest.raises(UserError, match="use at least 3"):
         init_store(sqlite_url, votes_per_clip=2)
     assert init_store(sqlite_url, votes_per_clip=14).settings().votes_per_clip == 14
@@ -169,7 +169,7 @@ def _vote_worker(url: str, clip_id: int, annotator_ids: list[int], start, result
     for annotator_id in annotator_ids:
         try:
             with store.write() as session:
-                add_vote(session, clip_id, annotator_id, 1 + annotator_id % 7)
+                import_vote(session, clip_id, annotator_id, 1 + annotator_id % 7)
             acknowledged.append(annotator_id)
         except UserError:
             pass

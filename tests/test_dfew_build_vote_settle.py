@@ -16,13 +16,13 @@ from alembic import command
 from sqlalchemy import false, func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
-from dfew_build.campaign import voting
+from dfew_build.campaign import vote_casting
 from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.errors import LeaseLost
 from dfew_build.store.engine import alembic_config, init_store, open_store
 from dfew_build.store.models import Annotator, Clip, ClipQueue, Vote
-from dfew_build.store.writes import add_vote
 from tests.app_fixtures import add_clips, quick_people
+from tests.campaign import import_vote
 
 
 def _raters(store, n: int) -> list[int]:
@@ -78,7 +78,7 @@ def test_queue_counts_the_votes_of_a_clip_still_open(store_url: str) -> None:
         with store.write() as session:
             session.execute(insert(Vote).values(clip_id=clip, annotator_id=rater, emotion=2))
     with store.write() as session:
-        add_vote(session, clip, raters[3], 5)
+        import_vote(session, clip, raters[3], 5)
     with store.read() as session:
         assert session.get(ClipQueue, clip).votes == 4
         assert session.get(Clip, clip).status == "accepted"
@@ -107,19 +107,21 @@ def test_a_vote_refused_at_commit_reaches_the_voter_as_lease_lost(
     token = quick_people(store, ["ann"])["ann"]
     cli_voters = _raters(store, 2)[-2:]
     shown = next_clip(store, token)
-    cast = voting._cast
+    cast = vote_casting._cast
 
     def cast_while_the_cli_fills_the_clip(session, *args):
         receipt = cast(session, *args)
         with store.write() as other:  # another connection, committed first
             for rater in cli_voters:
-                add_vote(other, clip, rater, 7)
+                import_vote(other, clip, rater, 7)
         return receipt
 
-    monkeypatch.setattr(voting, "_cast", cast_while_the_cli_fills_the_clip)
-    monkeypatch.setattr(voting, "_VOTE_AT_ONCE", select(literal(1)).where(false()))  # careful path
+    monkeypatch.setattr(vote_casting, "_cast", cast_while_the_cli_fills_the_clip)
+    monkeypatch.setattr(
+        vote_casting, "_VOTE_AT_ONCE", select(literal(1)).where(false())
+    )  # careful path
     with pytest.raises(LeaseLost, match="already has all its votes"):
-        voting.submit_vote(store, token, shown.lease_id, 3)
+        vote_casting.submit_vote(store, token, shown.lease_id, 3)
     with store.read() as session:
         voters = sorted(session.scalars(select(Vote.annotator_id).where(Vote.clip_id == clip)))
         assert voters == sorted(cli_voters)
@@ -138,14 +140,14 @@ def test_a_one_statement_vote_refused_at_commit_takes_the_careful_path(
     shown = next_clip(store, token)
     for rater in cli_voters[:2]:  # the CLI fills the clip while ann still looks at it
         with store.write() as session:
-            add_vote(session, clip, rater, 7)
+            import_vote(session, clip, rater, 7)
     refused_at_commit = text(  # an eleventh vote, as the one-statement vote would cast it
         f"INSERT INTO vote (clip_id, annotator_id, emotion) VALUES ({clip}, {cli_voters[2]}, 1) "
         "RETURNING id"
     )
-    monkeypatch.setattr(voting, "_VOTE_AT_ONCE", refused_at_commit)
+    monkeypatch.setattr(vote_casting, "_VOTE_AT_ONCE", refused_at_commit)
     with pytest.raises(LeaseLost, match="withdrawn or completed"):
-        voting.submit_vote(store, token, shown.lease_id, 3)
+        vote_casting.submit_vote(store, token, shown.lease_id, 3)
     with store.read() as session:
         assert session.scalar(select(func.count()).where(Vote.clip_id == clip)) == 2
 

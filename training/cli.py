@@ -185,7 +185,7 @@ def run(argv: Sequence[str]) -> None:
             ModelsConfig(names=names, backward=args.backward, size=args.size, frames=args.frames)
         )
     elif command == "report":
-        from training.report import print_report
+        from training.results_table import print_report
 
         args = build_report_parser().parse_args(rest)
         config = ReportConfig(runs=tuple(args.runs), csv=args.csv)

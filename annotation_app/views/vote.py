@@ -14,8 +14,8 @@ from annotation_app.context import PageContext, local_day_start, take_handoff
 from annotation_app.player import voting_player
 from annotation_app.text import plain
 from dfew_build.campaign.assign import reserved_pair
-from dfew_build.campaign.media import ClipPathRefused, resolve_clip_file
-from dfew_build.campaign.voting import my_progress
+from dfew_build.campaign.clip_files import ClipPathRefused, resolve_clip_file
+from dfew_build.campaign.vote_casting import my_progress
 
 
 def render(ctx: PageContext) -> None:

@@ -25,10 +25,10 @@ from dfew_build.campaign.hashing import (
     token_digest,
     verify_secret,
 )
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
-from dfew_build.campaign.transactions import writing
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.errors import UserError
 from dfew_build.options import name_problem
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.models import (
     PERSON_NAME_LENGTH,
@@ -109,7 +109,7 @@ def create_account(store: Store, name: str, role: str = "annotator") -> str:
     secret = new_secret()
     qualification = "qualified" if role == "admin" else "pending"
     try:
-        with writing(store) as session:
+        with store.write() as session:
             session.add(
                 Annotator(
                     name=name,
@@ -178,7 +178,7 @@ def _release_holds(session: Session, annotator_id: int, now: datetime) -> None:
 def set_active(store: Store, name: str, active: bool, now: datetime | None = None) -> None:
     """Enable or disable an account. Disabling ends its logins and frees the clips it held."""
     now = now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         account = _account(session, name)
         account.active = active
         if not active:
@@ -192,7 +192,7 @@ def reset_secret(
     """Give an account a new secret and return it; its logins end. ``requalify``: quiz again."""
     now = now_utc(now)
     secret = new_secret()
-    with writing(store) as session:
+    with store.write() as session:
         account = _account(session, name)
         account.secret_hash = hash_secret(secret)
         if requalify and account.role != "admin":
@@ -222,7 +222,7 @@ def login(
     if not verify_secret(row.secret_hash if row else None, secret) or row is None:
         raise NotAllowed(_BAD_LOGIN)
     token = new_token()
-    with writing(store) as session:
+    with store.write() as session:
         account = session.get(Annotator, row.id)
         if account is None or account.secret_hash != row.secret_hash:
             raise NotAllowed(_BAD_LOGIN)
@@ -243,7 +243,7 @@ def logout(store: Store, token: str | None, now: datetime | None = None) -> None
     """End the login behind ``token``; an unknown or already ended token is ignored."""
     if not token:
         return
-    with writing(store) as session:
+    with store.write() as session:
         session.execute(
             update(LoginSession)
             .where(LoginSession.token_hash == token_digest(token), LoginSession.ended_at.is_(None))

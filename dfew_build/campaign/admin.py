@@ -13,20 +13,20 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import update
 
-from dfew_build.campaign import dashboard as figures
+from analysis.vote_counts import default_threshold
+from dfew_build.campaign import figures
 from dfew_build.campaign.accounts import ADMIN_ROLES, authenticate, require
 from dfew_build.campaign.assign import votes_per_clip
 from dfew_build.campaign.gold import GoldRow, add_gold, list_gold, remove_gold
-from dfew_build.campaign.rules import now_utc
-from dfew_build.campaign.transactions import writing
 from dfew_build.errors import UserError
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.models import BrokenReport, Clip, Lease
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """Every figure of the admin dashboard (see :mod:`dfew_build.campaign.dashboard`)."""
+    """Every figure of the admin dashboard (see :mod:`dfew_build.campaign.figures`)."""
 
     votes_per_clip: int
     threshold: int
@@ -40,11 +40,6 @@ class Dashboard:
     emotions: pd.DataFrame
     reports: pd.DataFrame
     rare: pd.DataFrame
-
-
-def default_threshold(n_raters: int) -> int:
-    """Return the paper's single-label threshold r = 6, moved into n/2..n-1 for other n."""
-    return min(max(6, n_raters // 2), n_raters - 1)
 
 
 def dashboard(
@@ -95,7 +90,7 @@ def mark_gold(
     now: datetime | None = None,
 ) -> GoldRow:
     """Mark a clip as gold with its known emotion, as an admin; return the gold row."""
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), ADMIN_ROLES)
         return add_gold(session, clip_name, emotion, example, added_by=actor.id)
 
@@ -104,7 +99,7 @@ def unmark_gold(
     store: Store, token: str | None, clip_name: str, now: datetime | None = None
 ) -> None:
     """Unmark a gold clip, as an admin."""
-    with writing(store) as session:
+    with store.write() as session:
         require(authenticate(session, token, now), ADMIN_ROLES)
         remove_gold(session, clip_name)
 
@@ -125,7 +120,7 @@ def resolve_reports(
     open leases are released); otherwise the clip is kept and the reports are marked so.
     """
     now = now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         require(authenticate(session, token, now), ADMIN_ROLES)
         clip = session.get(Clip, clip_id, with_for_update=True)
         if clip is None:

@@ -36,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dfew_build.campaign.accounts import authenticate, require
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
-from dfew_build.campaign.transactions import writing
+from dfew_build.campaign.rules import CampaignRules
+from dfew_build.store.backend import backend_of
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Clip, ClipQueue, GoldClip, Lease, StoreSettings, Vote
 
@@ -86,7 +87,7 @@ def next_clip(
     applies the rule above and records the lease. Raises SessionInvalid or NotAllowed.
     """
     rules, now = rules or CampaignRules(), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), qualified=True)
         return assign(session, actor.id, rules, now)
 
@@ -105,7 +106,7 @@ def reserved_pair(
     reserved by the next-clip rule. Raises SessionInvalid or NotAllowed as :func:`next_clip`.
     """
     rules, now = rules or CampaignRules(), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), qualified=True)
         current = assign(session, actor.id, rules, now)
         if current is None:
@@ -128,7 +129,7 @@ def reserve_next(
     finds no clip free this instant, or the lease cap refuses its choice because another
     annotator took the last slot between the choice and the lock, the full rule runs.
     """
-    if not resume and store.engine.dialect.name == "postgresql":
+    if not resume and store.backend.concurrent_writers:
         params = {"me": annotator_id, "now": now, "expires_at": now + rules.lease, "refused": []}
         autocommit = store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         with autocommit as connection:
@@ -141,7 +142,7 @@ def reserve_next(
                     return Assignment(
                         row.lease_id, row.id, row.name, row.path, now, params["expires_at"]
                     )
-    with writing(store) as session:
+    with store.write() as session:
         return assign(session, annotator_id, rules, now, resume=resume)
 
 
@@ -161,12 +162,12 @@ def assign(
     resumed = _resume(session, annotator_id, rules, now) if resume else None
     if resumed is not None:
         return resumed
-    postgres = session.get_bind().dialect.name == "postgresql"
+    concurrent = backend_of(session).concurrent_writers
     params = {"me": annotator_id, "now": now, "refused": []}
     # Each refusal (another annotator took the clip's last slot first) excludes that clip, so
     # the loop ends. On PostgreSQL a first pass skips clips locked at this instant; only when it
     # finds none does a second pass wait for those locks, so None always means none is left.
-    passes = ((True, True), (True, False)) if postgres else ((False, False),)
+    passes = ((True, True), (True, False)) if concurrent else ((False, False),)
     for lock, skip_locked in passes:
         while True:
             row = None

@@ -18,13 +18,19 @@ from sqlalchemy.orm import Session
 
 from dfew_build.campaign.accounts import authenticate
 from dfew_build.campaign.errors import NotAllowed
-from dfew_build.campaign.rules import CampaignRules, now_utc
-from dfew_build.campaign.transactions import writing
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.errors import UserError
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import Store
-from dfew_build.store.models import Annotator, Clip, GoldClip, QuizAnswer, QuizAttempt
-
-_EMOTION_CODES = range(1, 8)
+from dfew_build.store.models import (
+    EMOTION_CODES,
+    Annotator,
+    Clip,
+    GoldClip,
+    QuizAnswer,
+    QuizAttempt,
+    check_emotion,
+)
 
 
 @dataclass(frozen=True)
@@ -64,13 +70,6 @@ class QuizResult:
     def score(self) -> float:
         """Return the share of right answers, 0..1."""
         return self.n_correct / self.n_questions
-
-
-def check_emotion(emotion: int) -> int:
-    """Return ``emotion`` when it is a DFEW code 1..7; else raise UserError."""
-    if isinstance(emotion, bool) or emotion not in _EMOTION_CODES:
-        raise UserError(f"emotion {emotion!r} is not a code 1..7 (1 Happy … 7 Fear)")
-    return int(emotion)
 
 
 def add_gold(
@@ -122,7 +121,7 @@ def guide_examples(store: Store, token: str | None, now: datetime | None = None)
     Any logged-in account may read the guide. The example of an emotion is its first example
     gold clip by name.
     """
-    examples: dict[int, GoldRow | None] = dict.fromkeys(_EMOTION_CODES)
+    examples: dict[int, GoldRow | None] = dict.fromkeys(EMOTION_CODES)
     with store.read() as session:
         authenticate(session, token, now)
         for row in list_gold(session):
@@ -153,7 +152,7 @@ def start_quiz(
     order. Raises UserError when no quiz clip exists yet.
     """
     rules, now, rng = rules or CampaignRules(), now_utc(now), rng or random.SystemRandom()
-    with writing(store) as session:
+    with store.write() as session:
         actor = authenticate(session, token, now)
         attempt = _open_attempt(session, actor.id)
         if attempt is not None:
@@ -222,7 +221,7 @@ def answer_question(
     attempt of another account or one already finished.
     """
     emotion, now = check_emotion(emotion), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = authenticate(session, token, now)
         attempt = session.get(QuizAttempt, attempt_id, with_for_update=True)
         if attempt is None or attempt.annotator_id != actor.id:

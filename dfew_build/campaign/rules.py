@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from dfew_build.errors import UserError
 
@@ -56,17 +56,3 @@ class CampaignRules:
     def session(self) -> timedelta:
         """Return how long a login lasts."""
         return timedelta(hours=self.session_hours)
-
-
-def now_utc(now: datetime | None = None) -> datetime:
-    """Return ``now`` as an aware UTC datetime, or the current time when it is None."""
-    if now is None:
-        return datetime.now(UTC)
-    return as_utc(now)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Return an aware UTC datetime; a naive one (as SQLite gives back) is taken to be UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)

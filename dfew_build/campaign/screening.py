@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from dfew_build.campaign.accounts import SCREENING_ROLES, authenticate, require
 from dfew_build.campaign.errors import NotAllowed
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
-from dfew_build.campaign.transactions import writing
+from dfew_build.campaign.rules import CampaignRules
 from dfew_build.errors import UserError
+from dfew_build.store.backend import backend_of
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
 from dfew_build.store.models import Clip, GoldClip, Movie, Screening
@@ -58,7 +59,7 @@ def next_candidate(
     candidate nobody holds is claimed. Reviewers and admins only (NotAllowed otherwise).
     """
     rules, now = rules or CampaignRules(), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), SCREENING_ROLES)
         held = _hold(session, actor.id, rules, now, 1)
     return held[0] if held else None
@@ -90,7 +91,7 @@ def candidate_pair(
     claimed under the same lease rules) and the queue's counts, carrying ``message`` and
     ``saved``. Reviewers and admins only (NotAllowed otherwise)."""
     rules, now = rules or CampaignRules(), now_utc(now)
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), SCREENING_ROLES)
         held = _hold(session, actor.id, rules, now, 2)
         left, total = _queue_counts(session)
@@ -177,7 +178,7 @@ def _claim(
         Screening.clip_id == Clip.id,
         or_(Screening.decision.is_not(None), Screening.claim_expires_at > now),
     )
-    skip_locked = session.get_bind().dialect.name == "postgresql"
+    skip_locked = backend_of(session).concurrent_writers
     refused: list[int] = []
     while True:  # each refusal excludes a clip, so this ends
         query = (
@@ -230,7 +231,7 @@ def decide(
     """
     now = now_utc(now)
     status = "accepted" if accept else "rejected"
-    with writing(store) as session:
+    with store.write() as session:
         actor = require(authenticate(session, token, now), SCREENING_ROLES)
         clip = session.get(Clip, clip_id, with_for_update=True)
         if clip is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dfew_build.campaign.assign import Assignment, next_clip
 from dfew_build.campaign.rules import CampaignRules
-from dfew_build.campaign.voting import VoteReceipt, submit_and_next
+from dfew_build.campaign.vote_casting import VoteReceipt, submit_and_next
 from dfew_build.store.engine import Store
 
 

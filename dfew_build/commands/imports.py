@@ -30,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_import_votes(args: argparse.Namespace, console: Console) -> None:
     """Import a votes CSV in one transaction and print what was added."""
-    from dfew_build.votes import import_votes, read_vote_file  # deferred: pandas
+    from dfew_build.vote_import import import_votes, read_vote_file  # deferred: pandas
 
     table = read_vote_file(args.file)
     store = open_store(args.url)

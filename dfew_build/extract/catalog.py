@@ -28,9 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dfew_build.extract.probe import MovieInfo
+from dfew_build.store.clock import utc_now
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import QUOTA_MARKER
-from dfew_build.store.models import Clip, Movie, Vote, utc_now
+from dfew_build.store.models import Clip, Movie, Vote
 
 CLIP_SUFFIX = ".mp4"
 _PART = ".part"

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import av
 
+from dfew_build.errors import UserError
+
 _CHUNK = 8 << 20  # bytes read per hashing step
 
 
@@ -80,6 +82,25 @@ def probe_movie(path: Path) -> MovieInfo:
         raise MovieError(
             f"not a readable video ({_first_line(exc)}) — is it a movie file?"
         ) from exc
+
+
+def video_duration_s(path: Path) -> float:
+    """Return the duration of the video stream in ``path`` in seconds.
+
+    Uses the stream's own duration when the container records it, else the container's.
+    Raises ``UserError`` for a missing, unreadable or video-less file, or one without a
+    recorded duration.
+    """
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise UserError(f"{path} has no video stream — give a video file")
+            duration = _duration_s(container, container.streams.video[0])
+    except (av.FFmpegError, OSError) as exc:
+        raise UserError(f"cannot read video {path} ({exc}) — check the file is a video") from exc
+    if duration <= 0:
+        raise UserError(f"{path} records no duration — re-mux it (ffmpeg -i IN -c copy OUT)")
+    return duration
 
 
 def _duration_s(

@@ -22,7 +22,7 @@ from dfew_build.extract.catalog import foreign_clips
 from dfew_build.extract.config import ExtractConfig
 from dfew_build.extract.movie import MovieResult
 from dfew_build.extract.probe import MovieError, probe_movie
-from dfew_build.extract.report import check_report_path, print_summary, write_report
+from dfew_build.extract.run_report import check_report_path, print_summary, write_report
 from dfew_build.extract.shots import SHOT_DETECTORS
 from dfew_build.extract.tools import check_ffmpeg, ffmpeg_exe
 from dfew_build.extract.workers import run_movies

@@ -41,9 +41,9 @@ from dfew_build.release import datasheet, tables
 from dfew_build.release.config import ReleaseConfig
 from dfew_build.release.files import place_file, remove_leftovers
 from dfew_build.release.numbers import release_numbers
-from dfew_build.reports import StoreTables, load_tables
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip, Movie
+from dfew_build.store_analysis import StoreTables, load_tables
 from training.errors import ShardFormatError
 from training.shards import ShardWriter, read_index
 from training.splits import clip_name

@@ -22,7 +22,7 @@ from analysis.errors import AnalysisInputError
 from analysis.plots import plot_duration_distribution, plot_vote_agreement
 from dfew_build.release.config import ReleaseConfig
 from dfew_build.release.tables import ReleaseRow
-from dfew_build.reports import StoreTables
+from dfew_build.store_analysis import StoreTables
 
 VOTES_PNG = "vote_agreement.png"
 DURATION_PNG = "duration_distribution.png"

@@ -10,8 +10,9 @@ Alembic when it is opened.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from dfew_build.errors import UserError
+from dfew_build.store.backend import Backend, backend_of
 from dfew_build.store.models import StoreSettings
 from dfew_build.store.queries import largest_movie_use, largest_vote_count
 
@@ -146,6 +148,38 @@ def head_revision() -> str:
     return script.get_current_head()
 
 
+_writer_locks: dict[Path, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+class _WriterLock:
+    """A SQLite file's in-process line of writers: each waits its turn, handed over the moment
+    the previous transaction ends.
+
+    SQLite lets one writer in at a time; a writer that finds the database busy sleeps and
+    retries with growing pauses (up to 100 ms each), which leaves the database idle while
+    writers doze and makes the slowest writes wait long. The app serves every browser session
+    from one process, so its writers first queue here; SQLite's own waiting is left for writers
+    in other processes (the CLI). A writer that waited the busy timeout here goes on to SQLite's
+    own waiting, which reports a store that stays locked.
+    """
+
+    def __init__(self, database: Path) -> None:
+        key = database.resolve()
+        with _writer_locks_guard:
+            self._lock = _writer_locks.setdefault(key, threading.RLock())
+        self._taken = threading.local()  # per thread: whether each nested entry got the lock
+
+    def __enter__(self) -> None:
+        if not hasattr(self._taken, "stack"):
+            self._taken.stack = []
+        self._taken.stack.append(self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000))
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._taken.stack.pop():
+            self._lock.release()
+
+
 @dataclass
 class Store:
     """An open store: its URL, its engine and session factories for reading and writing."""
@@ -158,6 +192,11 @@ class Store:
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        self.backend: Backend = backend_of(self.engine)
+        database = _sqlite_path(self.url)
+        self._writer_lock: AbstractContextManager[None] = (
+            nullcontext() if database is None else _WriterLock(database)
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -167,8 +206,11 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """Yield a session inside one write transaction: committed on success, else rolled back."""
-        with self._writer.begin() as session:
+        """Yield a session inside one write transaction: committed on success, else rolled back.
+
+        On SQLite the process's writers of one file first queue in line (:class:`_WriterLock`).
+        """
+        with self._writer_lock, self._writer.begin() as session:
             yield session
 
     def settings(self) -> StoreSettings:

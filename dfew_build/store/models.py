@@ -7,7 +7,7 @@ the per-clip vote cap) are enforced by triggers created in the Alembic migration
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from dfew_build.errors import UserError
+from dfew_build.store.clock import utc_now
 
 CLIP_STATUSES = ("candidate", "accepted", "rejected", "complete")
 CLIP_SOURCES = ("auto", "manual", "imported")
@@ -40,6 +43,16 @@ PERSON_NAME_LENGTH = 100
 # A file size in bytes: 64-bit on PostgreSQL (movies pass 2 GiB); SQLite integers are 64-bit anyway.
 FileSize = BigInteger().with_variant(Integer(), "sqlite")
 
+EMOTION_CODES = range(1, 8)  # DFEW's numbering, 1 Happy … 7 Fear; the CHECKs below hold it
+
+
+def check_emotion(emotion: int) -> int:
+    """Return ``emotion`` when it is a DFEW code the store holds (1..7); else raise UserError."""
+    if isinstance(emotion, bool) or emotion not in EMOTION_CODES:
+        raise UserError(f"emotion {emotion!r} is not a code 1..7 (1 Happy … 7 Fear)")
+    return int(emotion)
+
+
 # Stable constraint names, so migrations and error messages can refer to them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -48,11 +61,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utc_now() -> datetime:
-    """Return the current time as a timezone-aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -18,13 +18,16 @@ counts again from the queue or else from the clip's votes.
 Waiting at commit cannot close a cycle as long as a voting transaction holds no lock that such
 a commit waits for (a clip row, a queue row) before it commits: the app's vote locks only its
 own lease and reserves the next clip in a transaction of its own. Callers that want a refusal
-at the statement instead (the CLI's single vote, imports) call :func:`settle_votes_now`. SQLite
-runs one writer at a time and keeps the triggers of migration 0001.
+at the statement instead call :func:`settle_votes_now`: ``import-votes`` and ``import-dfew``,
+and the app's vote on a lease that expired, whose slot another annotator may take meanwhile.
+SQLite runs one writer at a time and keeps the triggers of migration 0001.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
+
+from dfew_build.store.backend import backend_of
 
 
 def settle_votes_now(session: Session) -> None:
@@ -33,6 +36,5 @@ def settle_votes_now(session: Session) -> None:
     A vote over the clip's limit then fails at its INSERT, where the caller handles it, rather
     than at COMMIT. A no-op on SQLite, whose triggers always check at once. Returns None.
     """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET CONSTRAINTS vote_settle IMMEDIATE")
+    if backend_of(session).concurrent_writers:  # only there is vote_settle deferred
+        session.connection().exec_driver_sql("SET CONSTRAINTS vote_settle IMMEDIATE")

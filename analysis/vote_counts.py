@@ -1,4 +1,4 @@
-"""From individual votes to per-clip vote counts, emotion distributions and single labels.
+"""From individual votes to per-clip vote counts and single labels.
 
 The single-label rule is the DFEW paper's: a clip voted on by ``n`` raters gets label ``k`` when
 more than ``r`` of its votes (the threshold) went to emotion ``k``; otherwise it stays
@@ -149,27 +149,6 @@ def _check_one_vote_each(votes: pd.DataFrame, clip_codes: np.ndarray) -> None:
     )
 
 
-def emotion_distribution(counts: pd.DataFrame) -> pd.DataFrame:
-    """Return each clip's votes as fractions of its total: the clip's emotion distribution.
-
-    Parameters
-    ----------
-    counts : DataFrame
-        Vote counts as :func:`vote_counts` returns them.
-
-    Returns
-    -------
-    DataFrame
-        Same index and columns as ``counts``; float64 fractions from 0 to 1 that sum to 1 on
-        each row. A row without any vote is all NaN (its distribution is undefined).
-    """
-    matrix = count_matrix(counts)
-    totals = matrix.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fractions = matrix / totals
-    return pd.DataFrame(fractions, index=counts.index, columns=counts.columns)
-
-
 def check_threshold(threshold: int, n_raters: int) -> None:
     """Check that a single-label threshold suits the number of raters per clip.
 
@@ -208,6 +187,14 @@ def check_threshold(threshold: int, n_raters: int) -> None:
             f"threshold {r} can never be exceeded by {n} raters' votes (needs r <= {high}): "
             f"use a threshold from {low} to {high}"
         )
+
+
+PAPER_THRESHOLD = 6  # DFEW's r: a single label needs more than 6 of 10 votes
+
+
+def default_threshold(n_raters: int) -> int:
+    """Return the paper's single-label threshold r = 6, moved into n/2..n-1 for other n."""
+    return min(max(PAPER_THRESHOLD, n_raters // 2), n_raters - 1)
 
 
 def single_labels(counts: pd.DataFrame, threshold: int, n_raters: int) -> pd.Series:

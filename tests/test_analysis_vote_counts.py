@@ -1,4 +1,4 @@
-"""Tests for analysis.votes: vote counts, distributions, the threshold and single labels."""
+"""Tests for analysis.vote_counts: vote counts, the threshold and single labels."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from analysis.errors import AnalysisInputError
-from analysis.votes import (
+from analysis.vote_counts import (
     check_threshold,
-    emotion_distribution,
+    default_threshold,
     single_labels,
     vote_counts,
 )
@@ -134,14 +134,10 @@ def test_vote_counts_million_rows_is_vectorised() -> None:
     assert _python_lines(vote_counts, large) < 2 * _python_lines(vote_counts, small)
 
 
-def test_emotion_distribution() -> None:
-    counts = _counts({"a": [5, 5, 0, 0, 0, 0, 0], "b": [0, 0, 0, 0, 0, 0, 10]})
-    dist = emotion_distribution(counts)
-    assert dist.loc["a", 1] == 0.5
-    assert dist.loc["b", 7] == 1.0
-    np.testing.assert_allclose(dist.sum(axis=1), 1.0)
-    empty_row = emotion_distribution(_counts({"z": [0] * 7}))
-    assert empty_row.isna().all(axis=None)
+@pytest.mark.parametrize(("n", "expected"), [(10, 6), (20, 10), (5, 4), (2, 1), (12, 6)])
+def test_default_threshold_is_the_papers_r_moved_into_the_valid_range(n: int, expected: int):
+    assert default_threshold(n) == expected
+    check_threshold(expected, n)  # always a threshold the rule accepts
 
 
 @pytest.mark.parametrize(("n", "low", "high"), [(10, 5, 9), (5, 2, 4), (2, 1, 1), (3, 1, 2)])

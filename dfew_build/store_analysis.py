@@ -17,7 +17,7 @@ from analysis.durations import duration_percentages, duration_table
 from analysis.emotions import N_EMOTIONS
 from analysis.export import assign_folds
 from analysis.plots import plot_duration_distribution, plot_vote_agreement
-from analysis.votes import check_threshold, single_labels, vote_counts
+from analysis.vote_counts import check_threshold, single_labels, vote_counts
 from dfew_build.errors import UserError
 from dfew_build.label_export import write_dfew_export
 from dfew_build.store.engine import Store

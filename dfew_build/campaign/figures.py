@@ -18,8 +18,8 @@ from analysis.agreement import fleiss_kappa
 from analysis.emotions import EMOTIONS
 from analysis.errors import AnalysisInputError
 from analysis.krippendorff import krippendorff_alpha
-from analysis.votes import single_labels, vote_counts
-from dfew_build.campaign.rules import as_utc
+from analysis.vote_counts import single_labels, vote_counts
+from dfew_build.store.clock import as_utc
 from dfew_build.store.models import (
     Annotator,
     BrokenReport,

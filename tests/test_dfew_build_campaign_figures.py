@@ -11,11 +11,11 @@ from sqlalchemy import update
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_kappa
 
 from analysis.krippendorff import krippendorff_alpha
-from analysis.votes import vote_counts
-from dfew_build.campaign import admin, dashboard, gold
+from analysis.vote_counts import vote_counts
+from dfew_build.campaign import admin, figures, gold
 from dfew_build.campaign.assign import next_clip
-from dfew_build.campaign.rules import now_utc
-from dfew_build.campaign.voting import report_broken, submit_vote
+from dfew_build.campaign.vote_casting import report_broken, submit_vote
+from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Clip
 from tests.app_fixtures import add_clips, quick_people
@@ -52,30 +52,30 @@ def votes() -> pd.DataFrame:
 
 
 def test_agreement_with_the_majority_of_the_others(votes: pd.DataFrame) -> None:
-    agreement = dashboard.agreement_with_others(votes, n_raters=4)
+    agreement = figures.agreement_with_others(votes, n_raters=4)
     # a: agrees on c1 and c2, not on c3 (the others' single top is Sad); d: only on c2.
     assert agreement.to_dict() == pytest.approx({"a": 2 / 3, "b": 2 / 3, "c": 2 / 3, "d": 1 / 3})
 
 
 def test_kappa_over_complete_clips_matches_statsmodels(votes: pd.DataFrame) -> None:
-    kappa, n = dashboard.kappa_so_far(votes, n_raters=4)
+    kappa, n = figures.kappa_so_far(votes, n_raters=4)
     table = np.array([[1, 0, 0, 0, 0, 3, 0], [0, 0, 0, 0, 0, 0, 4], [2, 2, 0, 0, 0, 0, 0]])
     assert n == 3
     assert kappa == pytest.approx(statsmodels_kappa(table, method="fleiss"), abs=1e-12)
-    assert dashboard.kappa_so_far(votes[votes["clip"] == "c4"], n_raters=4) == (None, 0)
+    assert figures.kappa_so_far(votes[votes["clip"] == "c4"], n_raters=4) == (None, 0)
 
 
 def test_alpha_takes_the_clips_that_are_not_complete_yet(votes: pd.DataFrame) -> None:
-    alpha, n = dashboard.alpha_so_far(votes)
+    alpha, n = figures.alpha_so_far(votes)
     counts = vote_counts(votes[["clip", "annotator", "emotion"]])
     assert n == 4 and counts.sum(axis=1).tolist() == [4, 4, 4, 2]
     assert alpha == pytest.approx(krippendorff_alpha(counts), abs=1e-12)
-    assert alpha != pytest.approx(dashboard.alpha_so_far(votes[votes["clip"] != "c4"])[0])
-    assert dashboard.alpha_so_far(votes.iloc[:0]) == (None, 0)
+    assert alpha != pytest.approx(figures.alpha_so_far(votes[votes["clip"] != "c4"])[0])
+    assert figures.alpha_so_far(votes.iloc[:0]) == (None, 0)
 
 
 def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None:
-    tally = dashboard.rare_expression_tally(votes, n_raters=4, threshold=2)
+    tally = figures.rare_expression_tally(votes, n_raters=4, threshold=2)
     assert tally.loc["scene", ["labelled", "disgust", "fear", "rare"]].tolist() == [2, 1, 1, 2]
     assert "manual" not in tally.index  # its only clip has no single label
     assert tally["suggested_rare"].sum() == 0 and tally["confirmed"].sum() == 0
@@ -88,7 +88,7 @@ def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None
             "suggested": [6, 6, 1, 7],
         }
     )
-    tally = dashboard.rare_expression_tally(votes, n_raters=4, threshold=2, suggestions=suggestions)
+    tally = figures.rare_expression_tally(votes, n_raters=4, threshold=2, suggestions=suggestions)
     assert tally.loc["scene", ["labelled", "rare", "suggested_rare", "confirmed"]].tolist() == [
         2,
         2,
@@ -97,7 +97,7 @@ def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None
     ]
     assert tally.loc["lab", ["labelled", "suggested_rare", "confirmed"]].tolist() == [0, 1, 0]
     assert "manual" not in tally.index  # Happy is no rare expression
-    emotions = dashboard.emotion_distribution(votes, n_raters=4, threshold=2)
+    emotions = figures.emotion_distribution(votes, n_raters=4, threshold=2)
     # Every vote so far counts, the incomplete clip c4's too (its two votes).
     assert emotions["votes"].sum() == 14 and emotions.loc["Fear", "votes"] == 4
     assert emotions["vote_share"].sum() == pytest.approx(1.0)
@@ -105,7 +105,7 @@ def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None
 
 
 def test_votes_per_day_and_annotator_throughput(votes: pd.DataFrame) -> None:
-    per_day = dashboard.votes_per_day(votes)
+    per_day = figures.votes_per_day(votes)
     assert per_day.tolist() == [12, 0, 2]  # the empty day in between is shown as 0
     gold_answers = pd.DataFrame(
         {
@@ -115,7 +115,7 @@ def test_votes_per_day_and_annotator_throughput(votes: pd.DataFrame) -> None:
             "passed": [False, False, True],
         }
     )
-    table = dashboard.annotator_table(votes, gold_answers, n_raters=4, day_start=DAY3)
+    table = figures.annotator_table(votes, gold_answers, n_raters=4, day_start=DAY3)
     assert table.loc["a", ["votes", "today", "active_days"]].tolist() == [4, 1, 2]
     assert table.loc["a", "per_active_day"] == 2.0
     assert table.loc["a", "median_s"] == pytest.approx(3.5)  # seconds 2, 3, 4, 5

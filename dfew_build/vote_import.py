@@ -1,4 +1,10 @@
-"""Writing votes into the store: one vote at a time (the app) or a whole file (import-votes)."""
+"""Votes from a file into the store (``dfew-build import-votes``): read and check the file,
+then write every vote in one transaction.
+
+The app casts its votes through :mod:`dfew_build.campaign.vote_casting`; both paths rely on the
+store's own checks (one vote per annotator and clip, the clip's vote cap), settled as each vote
+is inserted (:func:`~dfew_build.store.vote_settle.settle_votes_now`).
+"""
 
 from __future__ import annotations
 
@@ -109,23 +115,32 @@ def import_votes(store: Store, votes: pd.DataFrame, create: bool = False) -> Vot
     Any refusal raises ``UserError`` and leaves the store exactly as it was.
     """
     with store.write() as session:
-        clip_ids, clips_created = _resolve_names(session, Clip, votes["clip"], create)
-        annotator_ids, annotators_created = _resolve_names(
-            session, Annotator, votes["annotator"], create
-        )
-        rows = pd.DataFrame(
-            {
-                "clip_id": votes["clip"].map(clip_ids),
-                "annotator_id": votes["annotator"].map(annotator_ids),
-                "emotion": votes["emotion"],
-            }
-        )
-        _check_against_store(session, rows, votes)
-        settle_votes_now(session)
-        try:
-            session.execute(insert(Vote), rows.to_dict("records"))
-        except IntegrityError as exc:
-            raise UserError(f"import refused: {explain_integrity_error(exc)}") from exc
+        return add_votes(session, votes, create)
+
+
+def add_votes(session: Session, votes: pd.DataFrame, create: bool = False) -> VoteImport:
+    """Add checked votes as :func:`import_votes` does, in the caller's write transaction.
+
+    Returns what was added; raises ``UserError`` for any refusal (the caller's transaction then
+    rolls back).
+    """
+    clip_ids, clips_created = _resolve_names(session, Clip, votes["clip"], create)
+    annotator_ids, annotators_created = _resolve_names(
+        session, Annotator, votes["annotator"], create
+    )
+    rows = pd.DataFrame(
+        {
+            "clip_id": votes["clip"].map(clip_ids),
+            "annotator_id": votes["annotator"].map(annotator_ids),
+            "emotion": votes["emotion"],
+        }
+    )
+    _check_against_store(session, rows, votes)
+    settle_votes_now(session)
+    try:
+        session.execute(insert(Vote), rows.to_dict("records"))
+    except IntegrityError as exc:
+        raise UserError(f"import refused: {explain_integrity_error(exc)}") from exc
     return VoteImport(len(rows), clips_created, annotators_created)
 
 

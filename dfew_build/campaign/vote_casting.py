@@ -33,10 +33,10 @@ from dfew_build.campaign.assign import (
     vote_count,
 )
 from dfew_build.campaign.errors import LeaseLost, NotAllowed
-from dfew_build.campaign.gold import check_emotion
 from dfew_build.campaign.hashing import token_digest
-from dfew_build.campaign.rules import CampaignRules, as_utc, now_utc
-from dfew_build.campaign.transactions import writing
+from dfew_build.campaign.rules import CampaignRules
+from dfew_build.store.backend import backend_of
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import explain_integrity_error
 from dfew_build.store.models import (
@@ -47,6 +47,7 @@ from dfew_build.store.models import (
     LoginSession,
     StoreSettings,
     Vote,
+    check_emotion,
 )
 from dfew_build.store.vote_settle import settle_votes_now
 
@@ -176,8 +177,8 @@ def submit_and_next(
     does; then nothing is written.
     """
     rules, emotion, now = rules or CampaignRules(), check_emotion(emotion), now_utc(now)
-    if store.engine.dialect.name == "sqlite":
-        with writing(store) as session:
+    if not store.backend.concurrent_writers:
+        with store.write() as session:
             actor, lease = _voter_and_lease(session, token, lease_id, now)
             receipt = _cast(session, actor, lease_id, lease, emotion, now)
             return receipt, assign(session, actor.id, rules, now, resume=lease.other_open)
@@ -195,7 +196,7 @@ def _commit_vote(
     accepted clip) goes to the server as one autocommitted statement. Anything else, and any
     refusal, takes the transaction below, which tells the case apart and says what happened.
     """
-    if token and store.engine.dialect.name == "postgresql":
+    if token and store.backend.concurrent_writers:
         params = {
             "digest": token_digest(token),
             "lease_id": lease_id,
@@ -213,7 +214,7 @@ def _commit_vote(
             receipt = VoteReceipt(row.vote_id, row.clip_id, emotion, row.seconds, already=False)
             return receipt, actor, row.other_open
     try:
-        with writing(store) as session:
+        with store.write() as session:
             actor, lease = _voter_and_lease(session, token, lease_id, now)
             return _cast(session, actor, lease_id, lease, emotion, now), actor, lease.other_open
     except IntegrityError as exc:  # the vote cap, checked as the vote commits (PostgreSQL)
@@ -378,14 +379,14 @@ def _cast(
         "lease_id": lease_id,
         "now": now,
     }
-    postgres = connection.dialect.name == "postgresql"
+    modifying_with = backend_of(connection).modifying_with
     try:
         vote_id = connection.execute(
-            _INSERT_VOTE_CLOSING_LEASE if postgres else _INSERT_VOTE, row
+            _INSERT_VOTE_CLOSING_LEASE if modifying_with else _INSERT_VOTE, row
         ).scalar_one()
     except IntegrityError as exc:
         raise LeaseLost(f"vote refused: {explain_integrity_error(exc)}") from exc
-    if not postgres:  # SQLite has no data-modifying WITH
+    if not modifying_with:  # SQLite has no data-modifying WITH
         connection.execute(_CLOSE_LEASE, row)
     return VoteReceipt(vote_id, lease.clip_id, emotion, seconds, already=False)
 
@@ -420,7 +421,7 @@ def report_broken(
     """
     now = now_utc(now)
     reason = (reason or "").strip()[:500] or None
-    with writing(store) as session:
+    with store.write() as session:
         actor = authenticate(session, token, now)
         lease = session.get(Lease, lease_id, with_for_update=True)
         if lease is None or lease.annotator_id != actor.id:

@@ -68,16 +68,16 @@ def _add_threshold(parser: argparse.ArgumentParser) -> None:
 
 def run_kappa(args: argparse.Namespace, console: Console) -> None:
     """Print Fleiss' kappa as a readable report or as one JSON object."""
-    from analysis.votes import check_threshold
-    from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
+    from analysis.vote_counts import check_threshold
+    from dfew_build import store_analysis  # deferred: pandas, scikit-learn, matplotlib
 
-    tables = reports.load_tables(open_store(args.url))
+    tables = store_analysis.load_tables(open_store(args.url))
     if args.threshold is None:
         threshold = DEFAULT_THRESHOLD
     else:
         check_threshold(args.threshold, tables.n_raters)  # refused, never silently ignored
         threshold = args.threshold
-    report = reports.store_kappa(tables, args.subset, threshold, args.bootstrap, args.seed)
+    report = store_analysis.store_kappa(tables, args.subset, threshold, args.bootstrap, args.seed)
     if args.json:
         print(json.dumps({**report.to_dict(), "subset": args.subset}))
         return
@@ -111,10 +111,10 @@ def _print_kappa(report: KappaReport, subset: str, console: Console) -> None:
 
 def run_stats(args: argparse.Namespace, console: Console) -> None:
     """Print the Table 2 report; with --out also write its CSV tables and PNG plots."""
-    from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
+    from dfew_build import store_analysis  # deferred: pandas, scikit-learn, matplotlib
 
-    tables = reports.load_tables(open_store(args.url))
-    report = reports.store_durations(tables, args.threshold)
+    tables = store_analysis.load_tables(open_store(args.url))
+    report = store_analysis.store_durations(tables, args.threshold)
     table = Table(
         "emotion",
         *report.counts.columns,
@@ -130,16 +130,16 @@ def run_stats(args: argparse.Namespace, console: Console) -> None:
     if report.without_duration:
         console.print(f"left out: {report.without_duration:,} labelled clips with no duration")
     if args.out:
-        for path in reports.write_duration_report(report, tables, args.threshold, args.out):
+        for path in store_analysis.write_duration_report(report, tables, args.threshold, args.out):
             console.print(f"wrote {path}")
 
 
 def run_export(args: argparse.Namespace, console: Console) -> None:
     """Write the DFEW-format export and print where it went."""
-    from dfew_build import reports  # deferred: pandas, scikit-learn, matplotlib
+    from dfew_build import store_analysis  # deferred: pandas, scikit-learn, matplotlib
 
-    tables = reports.load_tables(open_store(args.url))
-    summary = reports.export_store(
+    tables = store_analysis.load_tables(open_store(args.url))
+    summary = store_analysis.export_store(
         tables, args.out, args.threshold, args.folds, args.seed, args.release_folds
     )
     console.print(
