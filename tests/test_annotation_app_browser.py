@@ -73,8 +73,12 @@ def _chromium() -> str:
 
 
 @pytest.fixture
-def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tuple[Campaign, str]]:
-    """A seeded campaign served by ``dfew-build serve``; yields it and the app's address."""
+def server(
+    request, sqlite_url: str, tmp_path: Path, sample_videos: Path
+) -> Iterator[tuple[Campaign, str]]:
+    """A seeded campaign served by ``dfew-build serve``; yields it and the app's address.
+
+    Indirect parametrisation passes further ``serve`` options (a list)."""
     clips = cut_clips(sample_videos / "carphone_pristine.mp4", tmp_path / "clips", 20)
     people = {"ann": "annotator", "boss": "admin"}
     campaign = seed_campaign(sqlite_url, clips[0].parent, clips, people=people)
@@ -93,6 +97,7 @@ def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tup
         "127.0.0.1",
         "--clips",
         str(campaign.clip_dir),
+        *getattr(request, "param", []),
     ]
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -390,3 +395,55 @@ def test_screening_by_keys_beside_the_clip(server, tmp_path: Path) -> None:
         ("clip000", "accepted", None),
         ("clip001", "rejected", "not one of the seven emotions"),
     ]
+
+
+def _asked(campaign: Campaign) -> list[set[str]]:
+    """Return the names of the clips each quiz attempt asked, oldest attempt first."""
+    with campaign.store.read() as session:
+        rows = session.execute(
+            select(QuizAnswer.attempt_id, Clip.name).join(Clip).order_by(QuizAnswer.attempt_id)
+        ).all()
+    attempts: dict[int, set[str]] = {}
+    for attempt, name in rows:
+        attempts.setdefault(attempt, set()).add(name)
+    return list(attempts.values())
+
+
+def _answer_wrong(page, campaign: Campaign, questions: int) -> None:
+    """Answer each of the quiz's questions with the emotion after the known one."""
+    for position in range(1, questions + 1):
+        page.get_by_text(f"Question {position} of {questions}").wait_for()
+        key, emotion = _question(campaign)
+        page.locator(f".st-key-{key}-7").wait_for()
+        page.keyboard.press(str(1 + emotion % 7))
+
+
+@pytest.mark.parametrize("server", [["--quiz-size", "3"]], indirect=True)
+def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            page.get_by_role("button", name="Take the quiz").click()
+            page.get_by_text("Answer 3 clips whose emotion is known").wait_for()
+            page.get_by_role("button", name="Start the quiz").click()
+            _answer_wrong(page, campaign, 3)
+            page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
+            page.get_by_text("Emotions you read differently").wait_for()
+            # The failure page names the confused emotions, never a clip.
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 1"
+            )
+            assert "gold" not in page.locator("body").inner_text()
+            page.get_by_text("A retake asks other clips").wait_for()
+            page.get_by_role("button", name="Start the quiz").click()
+            _answer_wrong(page, campaign, 3)
+            page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
+        finally:
+            browser.close()
+    first, second = _asked(campaign)
+    assert len(first) == len(second) == 3 and first.isdisjoint(second)
