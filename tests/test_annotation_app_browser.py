@@ -133,9 +133,15 @@ def _screenshot(page, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def _log_in(browser, url: str, name: str, secret: str, height: int = 900):
-    """Open the app in a ``height`` pixels tall page and log in; return the page."""
-    page = browser.new_context(viewport={"width": 1280, "height": height}).new_page()
+def _log_in(
+    browser, url: str, name: str, secret: str, height: int = 900, requested: list | None = None
+):
+    """Open the app in a ``height`` pixels tall page and log in; return the page. The address
+    of every request the page makes is added to ``requested`` when given."""
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    if requested is not None:
+        context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(url)
     page.get_by_label("Name").fill(name)
@@ -447,3 +453,50 @@ def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(server) ->
             browser.close()
     first, second = _asked(campaign)
     assert len(first) == len(second) == 3 and first.isdisjoint(second)
+
+
+def test_a_whole_session_requests_nothing_from_another_origin(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    qualify(campaign, "ann")
+    with campaign.store.write() as session:
+        session.scalar(select(Clip).where(Clip.name == "clip005")).status = "candidate"
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            # Annotate: the guide, the voting page, a vote by key.
+            page = _log_in(browser, url, "ann", campaign.secrets["ann"], requested=requested)
+            page.get_by_role("heading", name="Vote").wait_for()
+            page.wait_for_function(_PLAYING)
+            page.keyboard.press("5")
+            page.get_by_text("Saved: Surprise.").wait_for()
+            page.get_by_role("link", name="Guide").click()
+            page.get_by_role("heading", name="Guide").wait_for()
+            page.wait_for_function("document.querySelectorAll('video').length >= 7")
+            # Screen and look at the dashboard, as the admin.
+            page = _log_in(browser, url, "boss", campaign.secrets["boss"], 800, requested)
+            page.get_by_role("heading", name="Campaign dashboard").wait_for()
+            # Its charts of states, votes per day, annotators and emotions (Vega).
+            page.wait_for_function(
+                "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 4"
+            )
+            page.get_by_role("link", name="Screening").click()
+            page.wait_for_function(_PLAYING)
+            page.keyboard.press("a")
+            page.get_by_text("Saved: accepted.").wait_for()
+            page.get_by_role("link", name="Gold clips").click()
+            page.get_by_role("heading", name="Gold clips").wait_for()
+            page.wait_for_load_state("networkidle")
+        finally:
+            browser.close()
+    assert any("/api/clip/" in address for address in requested)
+    assert any("/static/media/" in address for address in requested)  # fonts, served here
+    outside = [
+        address
+        for address in requested
+        if not address.startswith((f"{url}/", f"blob:{url}/", "data:"))
+    ]
+    assert outside == []

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from analysis.emotions import EMOTIONS
 from annotation_app.config import parse_config
 from annotation_app.text import plain
 from dfew_build.campaign import accounts
@@ -155,15 +156,15 @@ def test_the_quiz_gates_voting(campaign, new_session) -> None:
                     .order_by(QuizAnswer.id)
                 )
                 truth = session.get(GoldClip, clip).emotion
-            click(at, f"{truth if right else 1 + truth % 7} ·")
+            click(at, EMOTIONS[(truth if right else 1 + truth % 7) - 1])
 
     answer_all(right=False)
-    assert "0 of 7 right" in at.warning[0].value
+    assert "0 of 7 right" in at.toast[0].value  # a toast: it moves no button
     assert not accounts.current_actor(campaign.store, at.session_state["token"]).qualified
     assert titles(open_page(at, "vote")) == ["Guide"]
     open_page(at, "quiz")
     answer_all(right=True)
-    assert "Passed with 7 of 7" in at.success[0].value
+    assert "Passed with 7 of 7" in at.toast[0].value
     click(at, "Start voting")
     assert titles(at) == ["Vote"] and player(at)["current"] is not None
     with campaign.store.read() as session:  # quiz answers are not votes
