@@ -78,8 +78,14 @@ def sign_in(token: str) -> None:
 
 
 def take_handoff() -> str | None:
-    """Return and forget the hand-off code of a login made in this tab, if one is queued."""
-    return st.session_state.pop(HANDOFF_KEY, None)
+    """Return the hand-off code of a login made in this tab while the browser has not redeemed
+    it yet (None otherwise, forgetting a redeemed or expired code). Every run hands a pending
+    code on, so a page switched to before the browser posted it still sets the cookie."""
+    code = st.session_state.get(HANDOFF_KEY)
+    if code is not None and not HANDOFFS.pending(code):
+        del st.session_state[HANDOFF_KEY]
+        return None
+    return code
 
 
 def carry_login() -> None:
