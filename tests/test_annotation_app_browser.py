@@ -425,7 +425,9 @@ def _answer_wrong(page, campaign: Campaign, questions: int) -> None:
 
 
 @pytest.mark.parametrize("server", [["--quiz-size", "3"]], indirect=True)
-def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(server) -> None:
+def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(
+    server, tmp_path: Path
+) -> None:
     chromium = _chromium()
     from playwright.sync_api import sync_playwright
 
@@ -445,8 +447,12 @@ def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(server) ->
                 "document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 1"
             )
             assert "gold" not in page.locator("body").inner_text()
+            _screenshot(page, tmp_path, "quiz-failed.png")
             page.get_by_text("A retake asks other clips").wait_for()
             page.get_by_role("button", name="Start the quiz").click()
+            page.get_by_text("Question 1 of 3").wait_for()
+            page.wait_for_timeout(1500)  # the question's clip and buttons, for the screenshot
+            _screenshot(page, tmp_path, "quiz-question.png")
             _answer_wrong(page, campaign, 3)
             page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
         finally:
