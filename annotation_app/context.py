@@ -25,6 +25,7 @@ from dfew_build.store.engine import Store, open_store
 TOKEN_KEY = "token"
 FLASH_KEY = "flash"
 HANDOFF_KEY = "handoff"
+HANDOFF_CARRIED_KEY = "handoff-carried"
 SESSION_COOKIE = "dfew_session"
 
 
@@ -77,10 +78,9 @@ def sign_in(token: str) -> None:
     st.session_state[HANDOFF_KEY] = HANDOFFS.issue(token)
 
 
-def take_handoff() -> str | None:
-    """Return the hand-off code of a login made in this tab while the browser has not redeemed
-    it yet (None otherwise, forgetting a redeemed or expired code). Every run hands a pending
-    code on, so a page switched to before the browser posted it still sets the cookie."""
+def _pending_handoff() -> str | None:
+    """Return this tab's login hand-off code while the browser has not redeemed it, forgetting
+    a redeemed or expired one (then None)."""
     code = st.session_state.get(HANDOFF_KEY)
     if code is not None and not HANDOFFS.pending(code):
         del st.session_state[HANDOFF_KEY]
@@ -88,11 +88,24 @@ def take_handoff() -> str | None:
     return code
 
 
+def take_handoff() -> str | None:
+    """Return the hand-off code of a login made in this tab while the browser has not redeemed
+    it yet (None otherwise), for a component of the page to carry in this run. Every run hands
+    a pending code on, so a page switched to before the browser posted it still sets the
+    cookie."""
+    code = _pending_handoff()
+    if code is not None:
+        st.session_state[HANDOFF_CARRIED_KEY] = True
+    return code
+
+
 def carry_login() -> None:
-    """Draw the hand-off of a login made in this run to the session cookie, unless the page
-    took it (the voting player carries it itself): the browser posts the one-time code to
-    ``/api/session``, which sets the cookie. Returns None."""
-    code = take_handoff()
+    """Draw the hand-off of a pending login to the session cookie, unless a component of the
+    page took it in this run (the players carry it themselves): the browser posts the one-time
+    code to ``/api/session``, which sets the cookie. Returns None."""
+    if st.session_state.pop(HANDOFF_CARRIED_KEY, False):
+        return
+    code = _pending_handoff()
     if code is not None:
         browser_component()(key="session-handoff", data={"handoff": code})
 
