@@ -32,6 +32,7 @@ def main() -> None:
     except UserError as exc:
         st.error(f"The annotation store cannot be opened: {plain(exc)}")
         return
+    carry_login()
     page = st.navigation(pages_for(ctx))
     if ctx.actor is not None:
         with st.sidebar:
@@ -39,7 +40,6 @@ def main() -> None:
             st.button("Log out", on_click=sign_out, args=(ctx.store, ctx.token), key="logout")
     show_flash()
     page.run()
-    carry_login()
 
 
 main()

@@ -18,14 +18,13 @@ from annotation_app.config import AppConfig
 from annotation_app.handoff import HANDOFFS
 from annotation_app.player import browser_component
 from annotation_app.text import plain
-from dfew_build.campaign.accounts import Actor, current_actor, logout
+from dfew_build.campaign.accounts import Actor, current_actor, keep_alive, logout
 from dfew_build.campaign.errors import SessionInvalid
 from dfew_build.store.engine import Store, open_store
 
 TOKEN_KEY = "token"
 FLASH_KEY = "flash"
 HANDOFF_KEY = "handoff"
-HANDOFF_CARRIED_KEY = "handoff-carried"
 SESSION_COOKIE = "dfew_session"
 
 
@@ -63,6 +62,7 @@ def page_context(config: AppConfig) -> PageContext:
     if token:
         try:
             actor = current_actor(store, token)
+            keep_alive(store, token, config.rules)  # idle hours count from this use
         except SessionInvalid as exc:
             st.session_state.pop(TOKEN_KEY, None)
             if own:
@@ -78,36 +78,21 @@ def sign_in(token: str) -> None:
     st.session_state[HANDOFF_KEY] = HANDOFFS.issue(token)
 
 
-def _pending_handoff() -> str | None:
-    """Return this tab's login hand-off code while the browser has not redeemed it, forgetting
-    a redeemed or expired one (then None)."""
-    code = st.session_state.get(HANDOFF_KEY)
-    if code is not None and not HANDOFFS.pending(code):
-        del st.session_state[HANDOFF_KEY]
-        return None
-    return code
-
-
-def take_handoff() -> str | None:
-    """Return the hand-off code of a login made in this tab while the browser has not redeemed
-    it yet (None otherwise), for a component of the page to carry in this run. Every run hands
-    a pending code on, so a page switched to before the browser posted it still sets the
-    cookie."""
-    code = _pending_handoff()
-    if code is not None:
-        st.session_state[HANDOFF_CARRIED_KEY] = True
-    return code
-
-
 def carry_login() -> None:
-    """Draw the hand-off of a pending login to the session cookie, unless a component of the
-    page took it in this run (the players carry it themselves): the browser posts the one-time
-    code to ``/api/session``, which sets the cookie. Returns None."""
-    if st.session_state.pop(HANDOFF_CARRIED_KEY, False):
+    """Turn a login made in this tab into the session cookie before any page draws: the
+    browser posts the one-time hand-off code to ``/api/session``, which sets the cookie, then
+    asks for a new run; this run stops here. Every clip the pages show (``/api/clip``,
+    Streamlit's ``/media``) needs that cookie. Returns None; without a queued login, nothing."""
+    code = st.session_state.pop(HANDOFF_KEY, None)
+    if code is None:
         return
-    code = _pending_handoff()
-    if code is not None:
-        browser_component()(key="session-handoff", data={"handoff": code})
+    st.caption("Logging in…")
+    browser_component()(key="session-handoff", data={"handoff": code}, on_carried_change=_next_run)
+    st.stop()
+
+
+def _next_run() -> None:
+    """The hand-off's callback: nothing to do, the run it starts draws the page."""
 
 
 def sign_out(store: Store, token: str | None) -> None:

@@ -30,12 +30,6 @@ class Handoffs:
             self._codes[code] = (token, now + HANDOFF_SECONDS)
         return code
 
-    def pending(self, code: str) -> bool:
-        """Return whether ``code`` is issued, live and not redeemed yet."""
-        with self._lock:
-            _, deadline = self._codes.get(code, (None, 0.0))
-        return deadline > time.monotonic()
-
     def redeem(self, code: object) -> str | None:
         """Return the token of a live ``code`` and forget the code; None for anything else."""
         if not isinstance(code, str):

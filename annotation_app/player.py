@@ -54,7 +54,7 @@ def queue_counter(turn: ScreeningTurn) -> str:
 @cache
 def browser_component():
     """Return the mounting command of the app's one component (``frontend/player.js``): the
-    voting player, which also carries a new login to the session cookie (data ``handoff``)."""
+    voting player, or (data ``handoff``) the carrier of a new login to the session cookie."""
     return st.components.v2.component(
         "dfew_player",
         js=(FRONTEND / "player.js").read_text(encoding="utf-8"),
@@ -63,12 +63,9 @@ def browser_component():
     )
 
 
-def voting_player(
-    current: Assignment, ahead: Assignment | None, today: int, total: int, handoff: str | None
-) -> None:
+def voting_player(current: Assignment, ahead: Assignment | None, today: int, total: int) -> None:
     """Mount the player on ``current`` with ``ahead`` preloaded, showing the annotator's own
-    vote counts ``today`` and ``total``; ``handoff``: the code of a login made in this run, to
-    be turned into the session cookie before any clip loads. Returns None."""
+    vote counts ``today`` and ``total``. Returns None."""
     browser_component()(
         key="voting-player",
         data={
@@ -77,14 +74,13 @@ def voting_player(
             "emotions": list(EMOTIONS),
             "today": today,
             "total": total,
-            "handoff": handoff,
         },
     )
 
 
-def screening_player(turn: ScreeningTurn, handoff: str | None) -> None:
-    """Mount the player in screening mode on ``turn``'s candidate with the next one preloaded;
-    ``handoff`` as for :func:`voting_player`. Returns None."""
+def screening_player(turn: ScreeningTurn) -> None:
+    """Mount the player in screening mode on ``turn``'s candidate with the next one preloaded.
+    Returns None."""
     browser_component()(
         key="screening-player",
         data={
@@ -93,6 +89,5 @@ def screening_player(turn: ScreeningTurn, handoff: str | None) -> None:
             "ahead": candidate_address(turn.ahead),
             "reasons": list(REJECT_REASONS),
             "counter": queue_counter(turn),
-            "handoff": handoff,
         },
     )

@@ -4,8 +4,13 @@ Layout written by :func:`write_dfew_export` (and read back by :func:`read_dfew_s
 
     out_dir/annotation.csv                  clip,1happy,…,7fear,label   (label 0 = multi-label)
     out_dir/single_labeled.csv              clip,label                  (label 1..7)
+    out_dir/clip_files.csv                  clip,path                   (each clip's file)
     out_dir/EmoLabel_DataSplit/train(single-labeled)/set_K.csv   video_name,label
     out_dir/EmoLabel_DataSplit/test(single-labeled)/set_K.csv    video_name,label
+
+``clip_files.csv`` lets ``preprocess`` find the clips from the export alone, on a machine
+without the store: a path is relative to the export folder when the file lies in the folder
+that holds the export (a campaign folder moves as a whole), else absolute.
 
 Test set K holds the clips of fold K, train set K all other single-labelled clips with a fold.
 The tables come from :func:`analysis.export.export_tables`; the split-file format and the clip
@@ -30,10 +35,13 @@ from training.splits import (
     SPELLINGS,
     SPLIT_FOLDER,
     SPLIT_HEADER,
+    clip_name,
     read_split_folder,
     set_files,
     split_line,
 )
+
+CLIP_FILES = "clip_files.csv"  # each clip's file, beside annotation.csv
 
 
 def write_dfew_export(
@@ -42,12 +50,15 @@ def write_dfew_export(
     labels: pd.Series,
     folds: pd.Series,
     outside_folds: bool = False,
+    clip_paths: pd.Series | None = None,
 ) -> list[Path]:
     """Write vote counts, single labels and folds in the DFEW release's file layout.
 
     Everything is checked before anything is written (:func:`analysis.export.export_tables`,
     whose parameters these are); each file is then written atomically, so a failure never
-    leaves a half-written file and an earlier export stays as it was. Rows are sorted by clip
+    leaves a half-written file and an earlier export stays as it was. ``clip_paths`` (clip name
+    → file path, absolute or from the working folder) writes ``clip_files.csv`` for the clips
+    of the export that have one. Rows are sorted by clip
     and the files hold no timestamps: the same inputs give byte-identical files. Split files
     ``set_K.csv`` with K above this export's number of folds, left by an earlier export with
     more folds, are removed.
@@ -55,8 +66,8 @@ def write_dfew_export(
     Returns
     -------
     list of pathlib.Path
-        The written files: annotation.csv, single_labeled.csv, then the train sets 1..K and
-        the test sets 1..K.
+        The written files: annotation.csv, single_labeled.csv, clip_files.csv (with
+        ``clip_paths``), then the train sets 1..K and the test sets 1..K.
 
     Raises
     ------
@@ -85,6 +96,8 @@ def write_dfew_export(
         root / "annotation.csv": annotation.to_csv(index=False, lineterminator="\n").encode(),
         root / "single_labeled.csv": single_text.encode(),
     }
+    if clip_paths is not None:
+        contents[root / CLIP_FILES] = _clip_files_text(annotation["clip"], clip_paths, root)
     for fold in range(1, n_folds + 1):
         contents[train_dir / f"set_{fold}.csv"] = (
             SPLIT_HEADER + "".join(lines[fold_of != fold])
@@ -102,6 +115,39 @@ def write_dfew_export(
             if number > n_folds:
                 stale.unlink()
     return written
+
+
+def _clip_files_text(clips: pd.Series, clip_paths: pd.Series, root: Path) -> bytes:
+    """Return ``clip_files.csv`` for ``clips`` that have a path in ``clip_paths``."""
+    base = root.absolute()
+    lines = ["clip,path\n"]
+    for clip in sorted(set(clips) & set(clip_paths.dropna().index)):
+        path = Path(clip_paths[clip]).absolute()
+        shown = os.path.relpath(path, base) if path.is_relative_to(base.parent) else str(path)
+        lines.append(f"{clip},{Path(shown).as_posix()}\n")
+    return "".join(lines).encode()
+
+
+def read_clip_files(export_dir: Path) -> dict[str, Path] | None:
+    """Return clip name → file from the export's ``clip_files.csv`` (relative paths resolved
+    from ``export_dir``), or None when the export has no such file.
+
+    Raises ``UserError`` for a file without the ``clip`` and ``path`` columns.
+    """
+    path = export_dir / CLIP_FILES
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if not {"clip", "path"} <= set(table.columns):
+        raise UserError(
+            f"{path} has columns {list(table.columns)}, expected clip and path — "
+            "re-run `dfew-build export`"
+        )
+    return {
+        clip_name(clip): export_dir / file
+        for clip, file in zip(table["clip"], table["path"], strict=True)
+        if clip and file
+    }
 
 
 def _export_folder(split: Path, kind: str) -> Path:

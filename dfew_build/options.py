@@ -122,10 +122,26 @@ def emotion(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def parse_time(text: str) -> float:
+    """Return seconds from ``"83.5"``, ``"1:23.5"`` or ``"0:01:23.5"``; raise ``ValueError``."""
+    parts = text.strip().split(":")
+    problem = f"{text!r} is not a time — use seconds (83.5) or [HH:]MM:SS(.s)"
+    if not 1 <= len(parts) <= 3 or any(not p for p in parts):
+        raise ValueError(problem)
+    seconds = 0.0
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(problem) from None
+        if value < 0:
+            raise ValueError(f"{text!r} is negative — times count from the movie's start")
+        seconds = seconds * 60 + value
+    return seconds
+
+
 def time_of_day(text: str) -> float:
     """Return seconds (finite, not negative) from ``83.5``, ``1:23.5`` or ``0:01:23.5``."""
-    from dfew_build.extract.manual import parse_time
-
     try:
         seconds = parse_time(text)
     except ValueError as exc:

@@ -31,7 +31,7 @@ class StoreTables:
     """The store as analysis inputs: vote counts, clip facts and the votes-per-clip setting."""
 
     counts: pd.DataFrame  # index clip name, columns 1..7: votes per emotion
-    clips: pd.DataFrame  # index clip name: duration_s, status, release_label, release_fold
+    clips: pd.DataFrame  # index clip name: duration_s, status, release_label, release_fold, path
     n_raters: int
 
     def labels(self, threshold: int) -> tuple[pd.Series, str]:
@@ -152,6 +152,13 @@ def export_store(
             )
     else:
         folds = assign_folds(labels, n_folds=n_folds, seed=seed)
-    paths = write_dfew_export(out_dir, counts, labels, folds, outside_folds=release_folds)
+    paths = write_dfew_export(
+        out_dir,
+        counts,
+        labels,
+        folds,
+        outside_folds=release_folds,
+        clip_paths=tables.clips["path"].dropna(),
+    )
     incomplete = int((counts.sum(axis=1) < tables.n_raters).sum()) if source == "votes" else 0
     return ExportSummary(paths, len(labelled), incomplete, source, len(labelled) - len(folds))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from dfew_build.campaign import accounts
 from dfew_build.campaign.admin import dashboard
@@ -38,6 +38,7 @@ from dfew_build.store.models import (
     QuizAnswer,
     Screening,
     Vote,
+    VoteChange,
 )
 from tests.app_fixtures import Campaign, cut_clips, qualify, quick_people, seed_campaign
 from tests.ports import free_port
@@ -259,6 +260,13 @@ def test_admin_sees_the_dashboard(server, tmp_path: Path) -> None:
     assert shot.stat().st_size > 10_000
 
 
+# The text alternative of the clip the voting player shows.
+_SHOWN_CLIP = (
+    "Array.from(document.querySelectorAll('video.dfew-video'))"
+    ".find(v => !v.hidden).getAttribute('aria-label')"
+)
+
+
 def _votes(campaign: Campaign) -> list[tuple[str, int]]:
     """Return every vote in the store as (clip name, emotion), oldest first."""
     with campaign.store.read() as session:
@@ -281,6 +289,18 @@ def test_clips_and_votes_need_a_session(server) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 401
+    for body, status in (
+        (b'{"lease": 1, "emotion": 1, "shown": -1}', 400),  # seconds on screen are never < 0
+        (b'{"lease": 1, "emotion": 1, "shown": "5"}', 400),
+        (b'{"lease": 1, "emotion": 1, "shown": 2.5}', 401),  # well-formed: no session
+    ):
+        for route in ("vote", "undo"):
+            request = urllib.request.Request(
+                f"{url}/api/{route}", data=body, headers={"Content-Type": "application/json"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == status, (route, body)
 
 
 def test_a_login_lasts_across_reloads_and_tabs_until_logout(server) -> None:
@@ -344,11 +364,20 @@ def test_disabling_an_account_ends_its_login_in_every_tab(server) -> None:
         try:
             tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
             tab.wait_for_function(_PLAYING)
+            other = tab.context.new_page()
+            other.goto(url)
+            other.wait_for_function(_PLAYING)
             accounts.set_active(campaign.store, "ann", active=False)
-            tab.keyboard.press("3")
-            tab.get_by_text("your session has ended").wait_for()
-            tab.reload()
-            tab.get_by_label("Name").wait_for()
+            for page in (tab, other):
+                shown = page.evaluate(_SHOWN_CLIP)
+                page.keyboard.press("3")
+                page.get_by_text("your session has ended").wait_for()
+                assert page.evaluate(_SHOWN_CLIP) == shown  # the unsaved clip is back on screen
+                page.reload()
+                page.get_by_label("Name").wait_for()
+            # Clips are refused too, to a tab of this browser as to anyone.
+            clip = tab.request.get(f"{url}/api/clip/{campaign.clips['clip000']}")
+            assert clip.status == 401
         finally:
             browser.close()
     assert _votes(campaign) == []
@@ -506,3 +535,115 @@ def test_a_whole_session_requests_nothing_from_another_origin(server) -> None:
         if not address.startswith((f"{url}/", f"blob:{url}/", "data:"))
     ]
     assert outside == []
+
+
+# Hides or shows the page as the Page Visibility API reports it (headless Chromium never
+# hides a page by itself).
+_SET_HIDDEN = """(hidden) => {
+  Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});
+  Object.defineProperty(document, 'visibilityState',
+    {value: hidden ? 'hidden' : 'visible', configurable: true});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+def _vote_rows(campaign: Campaign) -> list[tuple[str, int, float, datetime, datetime]]:
+    """Return every vote as (clip name, emotion, seconds, cast at, its lease's hand-out)."""
+    with campaign.store.read() as session:
+        query = (
+            select(Clip.name, Vote.emotion, Vote.seconds, Vote.created_at, Lease.issued_at)
+            .join(Clip, Clip.id == Vote.clip_id)
+            .join(
+                Lease,
+                (Lease.clip_id == Vote.clip_id)
+                & (Lease.annotator_id == Vote.annotator_id)
+                & (Lease.outcome == "voted"),
+            )
+            .order_by(Vote.id)
+        )
+        return [tuple(row) for row in session.execute(query)]
+
+
+def test_undo_changes_the_last_vote_and_hidden_time_does_not_count(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    qualify(campaign, "ann")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            tab.wait_for_function(_PLAYING)
+            tab.keyboard.press("u")
+            tab.get_by_text("Nothing to undo").wait_for()
+            # Three seconds with the tab hidden: they do not count as watching the clip.
+            tab.evaluate(_SET_HIDDEN, True)
+            time.sleep(3)
+            tab.evaluate(_SET_HIDDEN, False)
+            tab.keyboard.press("2")
+            tab.get_by_text("Saved: Sad.").wait_for()
+            tab.keyboard.press("u")
+            tab.get_by_text("Changing your last vote (Sad)").wait_for()
+            tab.keyboard.press("5")
+            tab.get_by_text("Changed: your last vote is now Surprise.").wait_for()
+            tab.get_by_text("Your votes today: 1 ").wait_for()
+            # The button does the same; Esc keeps the vote.
+            tab.get_by_role("button", name="Undo last vote (U)").click()
+            tab.get_by_text("Changing your last vote (Surprise)").wait_for()
+            tab.keyboard.press("Escape")
+            tab.get_by_text("Your last vote stays as it was.").wait_for()
+            tab.keyboard.press("3")
+            tab.get_by_text("Saved: Neutral.").wait_for()
+            # Once the clip has all its votes, its last voter can no longer change it.
+            with campaign.store.write() as session:
+                session.execute(
+                    update(Clip)
+                    .where(Clip.name == _votes(campaign)[1][0])
+                    .values(status="complete")
+                )
+            tab.keyboard.press("u")
+            tab.keyboard.press("6")
+            tab.get_by_text("Not changed: this clip has all its votes now").wait_for()
+        finally:
+            browser.close()
+    rows = _vote_rows(campaign)
+    assert [row[1] for row in rows] == [5, 3]  # changed in place: never a third vote
+    with campaign.store.read() as session:
+        changes = session.execute(select(VoteChange.old_emotion, VoteChange.new_emotion)).all()
+        per_clip = session.scalars(select(func.count(Vote.id)).group_by(Vote.clip_id)).all()
+    assert [tuple(change) for change in changes] == [(2, 5)]
+    assert max(per_clip) <= 10
+    _, _, seconds, cast, handed_out = rows[0]
+    elapsed = (cast - handed_out).total_seconds()
+    assert 0 < seconds <= elapsed - 2.5  # the hidden seconds are not in the vote's time
+
+
+def test_streamlit_media_files_need_a_live_session(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            tab.get_by_role("button", name="Take the quiz").wait_for()
+            tab.goto(f"{url}/guide")  # its example clips come from Streamlit's /media
+            tab.get_by_role("heading", name="Guide").wait_for()
+            video = tab.locator("video").first
+            video.wait_for()
+            source = video.get_attribute("src")
+            assert "/media/" in source
+            media = source if source.startswith("http") else f"{url}{source}"
+            tab.wait_for_function(
+                "Array.from(document.querySelectorAll('video')).some(v => v.readyState >= 2)"
+            )
+            assert tab.request.get(media).status == 200  # this browser's session
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(media, timeout=30)  # no session at all
+            assert refused.value.code == 401
+            accounts.set_active(campaign.store, "ann", active=False)
+            assert tab.request.get(media).status == 401  # the session ended with the account
+        finally:
+            browser.close()

@@ -12,7 +12,7 @@ from dfew_build.campaign.errors import NotAllowed, SessionInvalid
 from dfew_build.campaign.hashing import hash_secret, token_digest, verify_secret
 from dfew_build.campaign.rules import CampaignRules
 from dfew_build.errors import UserError
-from dfew_build.store.clock import now_utc
+from dfew_build.store.clock import as_utc, now_utc
 from dfew_build.store.engine import init_store
 from dfew_build.store.models import Annotator, LoginSession
 
@@ -93,6 +93,37 @@ def test_sessions_end_on_logout_expiry_reset_and_disable(store_url: str) -> None
         accounts.login(store, "ann", new_secret)
     accounts.set_active(store, "ann", active=True)
     assert accounts.current_actor(store, accounts.login(store, "ann", new_secret)).name == "ann"
+
+
+def test_a_session_expires_after_idle_hours_counted_from_its_last_use(store_url: str) -> None:
+    store = init_store(store_url)
+    secret = accounts.create_account(store, "ann")
+    rules = CampaignRules(session_hours=1)
+    now = now_utc()
+    token = accounts.login(store, "ann", secret, rules, now)
+    # Used every 50 minutes, the login outlives its first hour by far.
+    for step in range(1, 5):
+        moment = now + timedelta(minutes=50 * step)
+        assert accounts.current_actor(store, token, moment).name == "ann"
+        accounts.keep_alive(store, token, rules, moment)
+    last_use = now + timedelta(minutes=200)
+    assert accounts.current_actor(store, token, last_use + timedelta(minutes=59)).name == "ann"
+    # A use within a minute of the last renewal writes nothing: the expiry stays put.
+    accounts.keep_alive(store, token, rules, last_use + timedelta(seconds=30))
+    with store.read() as session:
+        expires = session.scalar(select(LoginSession.expires_at))
+    assert as_utc(expires) == last_use + timedelta(hours=1)
+    with pytest.raises(SessionInvalid, match="expired"):
+        accounts.current_actor(store, token, last_use + timedelta(minutes=61))
+    # An expired login is not revived by a late use, nor an ended one by any use.
+    accounts.keep_alive(store, token, rules, last_use + timedelta(minutes=61))
+    with pytest.raises(SessionInvalid, match="expired"):
+        accounts.current_actor(store, token, last_use + timedelta(minutes=62))
+    token = accounts.login(store, "ann", secret, rules, now)
+    accounts.logout(store, token, now)
+    accounts.keep_alive(store, token, rules, now + timedelta(minutes=30))
+    with pytest.raises(SessionInvalid, match="ended"):
+        accounts.current_actor(store, token, now + timedelta(minutes=31))
 
 
 def test_forged_tokens_get_nowhere(sqlite_url: str) -> None:

@@ -46,6 +46,7 @@ def votes() -> pd.DataFrame:
                     "created_at": pd.Timestamp(DAY3 if clip == "c4" else DAY1),
                     "status": "complete" if clip != "c4" else "accepted",
                     "extractor": extractor,
+                    "changes": int(annotator == "a" and clip == "c1"),
                 }
             )
     return pd.DataFrame(rows)
@@ -119,6 +120,7 @@ def test_votes_per_day_and_annotator_throughput(votes: pd.DataFrame) -> None:
     assert table.loc["a", ["votes", "today", "active_days"]].tolist() == [4, 1, 2]
     assert table.loc["a", "per_active_day"] == 2.0
     assert table.loc["a", "median_s"] == pytest.approx(3.5)  # seconds 2, 3, 4, 5
+    assert table["changes"].to_dict() == {"a": 1, "b": 0, "c": 0, "d": 0, "e": 0}
     assert table.loc["a", "gold_accuracy"] == 0.5 and table.loc["e", "quiz_answers"] == 1
     assert table.loc["e", "votes"] == 0 and np.isnan(table.loc["e", "agreement"])
 

@@ -7,9 +7,9 @@ import pytest
 
 from dfew_build.extract.candidates import choose, find_candidates
 from dfew_build.extract.config import WindowSettings
-from dfew_build.extract.manual import parse_time
 from dfew_build.extract.scan import FaceSample
 from dfew_build.extract.shots import detection_size, make_shot_detector, shots_from_cuts
+from dfew_build.options import parse_time
 
 FPS = 25.0
 

@@ -11,7 +11,7 @@ import pytest
 from analysis.errors import AnalysisInputError
 from analysis.export import assign_folds
 from dfew_build.errors import UserError
-from dfew_build.label_export import read_dfew_split, write_dfew_export
+from dfew_build.label_export import read_clip_files, read_dfew_split, write_dfew_export
 from tests.test_analysis_export import dataset, tree_hashes
 from training.splits import clip_name
 
@@ -241,3 +241,28 @@ def test_export_refuses_mixed_name_types(tmp_path: Path) -> None:
     with pytest.raises(AnalysisInputError, match="mix types"):
         write_dfew_export(tmp_path, counts, labels, folds)
     assert not any(tmp_path.iterdir())
+
+
+def test_clip_files_are_relative_inside_the_campaign_folder_else_absolute(tmp_path: Path) -> None:
+    counts, labels = dataset()
+    first, second, third = sorted(counts.index)[:3]
+    campaign, elsewhere = tmp_path / "campaign", tmp_path / "other"
+    paths = pd.Series(
+        {first: campaign / "clips" / "a.mp4", second: elsewhere / "b.mp4", "not-exported": "x"}
+    )
+    export = campaign / "export"
+    write_dfew_export(export, counts, labels, assign_folds(labels, seed=1), clip_paths=paths)
+    assert (export / "clip_files.csv").read_text().splitlines() == [
+        "clip,path",
+        f"{first},../clips/a.mp4",
+        f"{second},{elsewhere / 'b.mp4'}",
+    ]
+    found = read_clip_files(export)
+    assert found == {
+        clip_name(first): export / "../clips/a.mp4",
+        clip_name(second): elsewhere / "b.mp4",
+    }
+    assert third not in found and read_clip_files(tmp_path) is None
+    (export / "clip_files.csv").write_text("name,file\n")
+    with pytest.raises(UserError, match="expected clip and path"):
+        read_clip_files(export)

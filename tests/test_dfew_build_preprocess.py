@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from dfew_build.cli import main
+from dfew_build.errors import UserError
 from dfew_build.faces import Face, get_detector
 from dfew_build.preprocess.align import similarity_matrix, template
+from dfew_build.preprocess.inputs import clip_files
 from dfew_build.preprocess.resample import resample_frames
 from dfew_build.preprocess.track import MainFaceTracker
 from dfew_build.store.engine import init_store
@@ -338,3 +340,67 @@ def test_similarity_recovers_a_known_transform() -> None:
     target = source @ (scale * rotation).T + shift
     matrix = similarity_matrix(source, target)
     assert np.allclose(matrix[:, :2], scale * rotation) and np.allclose(matrix[:, 2], shift)
+
+
+def test_an_export_carries_its_clip_files_so_preprocess_needs_no_store(
+    sample_videos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """export writes each clip's file (relative to the export inside the campaign folder); the
+    folder moved elsewhere without its store still preprocesses."""
+    campaign = tmp_path / "campaign"
+    (campaign / "clips").mkdir(parents=True)
+    names = ["face1", "face2", "face3", "face4"]
+    for name in names:
+        (campaign / "clips" / f"{name}.mp4").write_bytes(
+            (sample_videos / "carphone_pristine.mp4").read_bytes()
+        )
+    url = f"sqlite:///{campaign / 'dfew.sqlite'}"
+    store = init_store(url, votes_per_clip=2)
+    with store.write() as session:
+        for name in names:
+            path = campaign / "clips" / f"{name}.mp4"
+            session.add(Clip(name=name, path=str(path), status="accepted"))
+    store.dispose()
+    votes = campaign / "votes.csv"
+    votes.write_text(
+        "clip,annotator,emotion\n"
+        + "".join(f"{n},a{k},{1 + i % 2}\n" for i, n in enumerate(names) for k in (1, 2))
+    )
+    assert main(["--db", url, "import-votes", str(votes), "--create"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                url,
+                "export",
+                "--out",
+                str(campaign / "export"),
+                "--folds",
+                "2",
+                "--threshold",
+                "1",
+            ]
+        )
+        == 0
+    )
+    listed = (campaign / "export" / "clip_files.csv").read_text().splitlines()
+    assert listed == ["clip,path"] + [f"{name},../clips/{name}.mp4" for name in names]
+
+    moved = tmp_path / "elsewhere"
+    (campaign / "dfew.sqlite").unlink()
+    campaign.rename(moved)
+    monkeypatch.chdir(tmp_path)  # no store here either
+    data = moved / "data"
+    assert run("--labels", str(moved / "export"), "--out", str(data)) == 0
+    assert sorted(r.clip for r in ShardDataset(data).records) == names
+
+
+def test_a_release_carries_its_clip_files(tmp_path: Path) -> None:
+    """A release's Clip/original beside its splits is where preprocess finds the clips."""
+    release = tmp_path / "release"
+    (release / "Clip" / "original").mkdir(parents=True)
+    (release / "Clip" / "original" / "00007.mp4").write_bytes(b"video")
+    no_store = f"sqlite:///{tmp_path / 'absent.sqlite'}"
+    assert clip_files(no_store, None, release) == {"00007": release / "Clip/original/00007.mp4"}
+    with pytest.raises(UserError, match="no store at"):
+        clip_files(no_store, None, tmp_path)

@@ -2,7 +2,8 @@
 
 The contracts live in pyproject.toml (``[tool.importlinter]``): analysis and training import
 no other package of ours, the store nothing above it, only the command line imports the command
-line, and no two subpackages of dfew_build import each other in a cycle.
+line, no two subpackages of dfew_build import each other in a cycle, the campaign builds on the
+store and analysis only, and the app reaches dfew_build through the campaign and the store.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch import nn
 
+from training.config import ModelsConfig
 from training.errors import UnknownModelError
 from training.models import build_model, model_names
-from training.models.profile import count_flops, count_parameters
+from training.models.profile import count_flops, count_parameters, model_costs
 
 # Smallest clips (frames, side) each architecture accepts, and an Adam learning rate that
 # memorises 16 clips quickly.
@@ -150,3 +151,15 @@ def test_costs_match_the_reference_scale() -> None:
     # + backward, about 3× the forward) and has about 78M parameters.
     assert 70e9 < count_flops(model) < 85e9
     assert 70e6 < count_parameters(model) < 85e6
+
+
+def test_model_costs_count_quietly_and_refuse_unknown_names(capsys) -> None:
+    config = ModelsConfig(names=("resnet18_lstm",), size=32, frames=8, backward=True)
+    (cost,) = model_costs(config)
+    assert capsys.readouterr() == ("", "")  # the library prints nothing; the CLI prints
+    model = build_model("resnet18_lstm")
+    assert cost.parameters == count_parameters(model)
+    assert cost.forward_flops == count_flops(model, (3, 8, 32, 32))
+    assert cost.train_flops is not None and cost.train_flops > cost.forward_flops
+    with pytest.raises(UnknownModelError):
+        model_costs(ModelsConfig(names=("c4d",)))

@@ -6,13 +6,13 @@ checkpoint behind. Loading uses ``weights_only=True`` (tensors and plain Python 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from training.atomic import atomic_write
 from training.errors import CheckpointError
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -21,9 +21,7 @@ BEST_NAME = "best.pt"
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Atomically write ``state`` (a dict of state dicts and plain values) to ``path``."""
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)
+    atomic_write(path, lambda handle: torch.save(state, handle))
 
 
 def load_checkpoint(path: Path, map_location: torch.device | str = "cpu") -> dict[str, Any]:

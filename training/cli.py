@@ -177,11 +177,9 @@ def run(argv: Sequence[str]) -> None:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else "train"
     rest = list(argv[1:]) if argv and argv[0] in SUBCOMMANDS else list(argv)
     if command == "models":
-        from training.models.profile import print_model_table
-
         args = build_models_parser().parse_args(rest)
         names = tuple(name for name in args.names.split(",") if name)
-        print_model_table(
+        _print_model_table(
             ModelsConfig(names=names, backward=args.backward, size=args.size, frames=args.frames)
         )
     elif command == "report":
@@ -194,6 +192,28 @@ def run(argv: Sequence[str]) -> None:
         from training.experiment import run_sweep
 
         run_sweep(parse_train(rest))
+
+
+def _print_model_table(config: ModelsConfig) -> None:
+    """Print parameters (millions) and GFLOPs per clip of each model of ``config``."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from training.models.profile import model_costs  # deferred: torch
+
+    costs = model_costs(config)
+    table = Table(title=f"Models on one {config.frames}×{config.size}×{config.size} clip")
+    table.add_column("model")
+    table.add_column("parameters (M)", justify="right")
+    table.add_column("forward GFLOPs", justify="right")
+    if config.backward:
+        table.add_column("forward+backward GFLOPs", justify="right")
+    for cost in costs:
+        cells = [cost.name, f"{cost.parameters / 1e6:.2f}", f"{cost.forward_flops / 1e9:.2f}"]
+        if cost.train_flops is not None:
+            cells.append(f"{cost.train_flops / 1e9:.2f}")
+        table.add_row(*cells)
+    Console().print(table)
 
 
 def interrupted_line(stop: Interrupted, argv: Sequence[str]) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from training.atomic import PARTIAL_SUFFIX, atomic_write
 from training.errors import ShardFormatError
 
 INDEX_NAME = "index.csv"
@@ -51,7 +52,6 @@ INDEX_COLUMNS = (
     "detector_version",
 )
 SHARD_NAME = re.compile(r"shard-(\d{5})\.npy")
-PARTIAL_SUFFIX = ".partial"
 DEFAULT_MAX_SHARD_BYTES = 256 * 2**20
 _META_COLUMNS = ("face_ratio", "source_hash", "detector", "detector_version")
 
@@ -93,22 +93,6 @@ class ShardRecord:
             self.detector_version,
         ]
         return cells + [str(self.extra.get(name, "")) for name in extra_columns]
-
-
-def _fsync_write(path: Path, write: Any) -> None:
-    """Write ``path`` through ``path.partial``: call ``write(file)``, sync, then rename."""
-    partial = path.with_name(path.name + PARTIAL_SUFFIX)
-    with open(partial, "wb") as handle:
-        write(handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
-    if hasattr(os, "O_DIRECTORY"):
-        descriptor = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 def read_index(folder: str | os.PathLike[str]) -> tuple[list[ShardRecord], tuple[str, ...]]:
@@ -190,7 +174,7 @@ def write_index(
         csv.writer(text, lineterminator="\n").writerows(rows)
         handle.write(text.getvalue().encode("utf-8"))
 
-    _fsync_write(folder / INDEX_NAME, write)
+    atomic_write(folder / INDEX_NAME, write)
 
 
 class ShardWriter:
@@ -337,7 +321,7 @@ class ShardWriter:
         if not self._pending or self._buffer is None:
             return
         data = self._buffer[: len(self._pending)]
-        _fsync_write(self.folder / shard_name(self._next_number), lambda f: np.save(f, data))
+        atomic_write(self.folder / shard_name(self._next_number), lambda f: np.save(f, data))
         self._records.extend(self._pending)
         write_index(self.folder, self._records, self.extra_columns)
         self._pending = []

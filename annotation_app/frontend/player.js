@@ -6,11 +6,17 @@
 // the one after. The annotator's own counter and the broken-clip report live here too, so the
 // page never waits for a Streamlit rerun. Every text is set as text, never as markup.
 //
+// Undo: after a saved vote, key U (or the button) shows that clip again; a key 1–7 then changes
+// the vote (/api/undo), Esc keeps it. The server refuses once another vote was cast or the clip
+// completed. Timing: each vote carries the seconds its clip was on screen in a visible tab
+// (the Page Visibility API pauses the count while the tab is hidden); the server clamps them.
+
 // In screening mode (data.mode "screen") the same player shows candidates: keys A (accept) and
 // R (reject, then 1–n for the reason, Escape to go back) post to /api/screen; the buttons sit
 // beside the clip and the counter says how many candidates are left.
 
 const STATE = Symbol("dfew-player");
+const ANSWER_TIMEOUT_MS = 30000; // a vote, undo or report not answered by then is reported
 
 function makeVideo() {
   const video = document.createElement("video");
@@ -37,6 +43,11 @@ function createPlayer(root) {
   status.setAttribute("role", "status");
   const counter = document.createElement("p");
   counter.className = "dfew-counter";
+  const undo = document.createElement("button");
+  undo.type = "button";
+  undo.className = "dfew-undo";
+  undo.textContent = "Undo last vote (U)";
+  undo.disabled = true;
   const report = document.createElement("details");
   report.className = "dfew-report";
   const summary = document.createElement("summary");
@@ -49,14 +60,20 @@ function createPlayer(root) {
   send.type = "button";
   send.textContent = "Report broken clip";
   report.append(summary, reason, send);
-  root.append(counter, stage, buttons, status, report);
+  root.append(counter, stage, buttons, undo, status, report);
   const player = {
-    root, videos, buttons, status, counter, reason,
+    root, videos, buttons, status, counter, reason, undo,
     shown: 0, current: null, ahead: null, busy: false, emotions: [],
+    last: null, changing: false, watch: { ms: 0, since: null },
     mode: "vote", reasons: [], rejecting: false,
   };
+  undo.addEventListener("click", () => startChange(player));
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) pauseWatch(player);
+    else if (!player.changing) resumeWatch(player);
+  });
   send.addEventListener("click", () => {
-    act(player, "/api/report", { reason: reason.value }).then(() => {
+    report(player, reason.value).then(() => {
       reason.value = "";
       report.open = false;
     });
@@ -78,7 +95,37 @@ function load(video, item) {
   }
 }
 
-function showCurrent(player) {
+// The seconds the current clip has been on screen in a visible tab: counted from when it was
+// shown, paused while the tab is hidden or the previous clip is shown again for an undo.
+function startWatch(player) {
+  player.watch = { ms: 0, since: null };
+  resumeWatch(player);
+}
+
+function pauseWatch(player) {
+  const watch = player.watch;
+  if (watch.since !== null) {
+    watch.ms += performance.now() - watch.since;
+    watch.since = null;
+  }
+}
+
+function resumeWatch(player) {
+  if (player.watch.since === null && player.current !== null && !document.hidden) {
+    player.watch.since = performance.now();
+  }
+}
+
+function watchedSeconds(player) {
+  const watch = player.watch;
+  const running = watch.since === null ? 0 : performance.now() - watch.since;
+  return (watch.ms + running) / 1000;
+}
+
+// Show the clip to vote on now (swapping in the preloaded one when it is that clip) and preload
+// the next; ``keepWatch``: the clip was on screen already (shown early), its count goes on.
+function showCurrent(player, keepWatch = false) {
+  player.buttons.classList.remove("dfew-saving");
   const [front, back] = [player.videos[player.shown], player.videos[1 - player.shown]];
   if (player.current === null) {
     front.pause();
@@ -102,6 +149,50 @@ function showCurrent(player) {
   }
   player.videos[player.shown].play().catch(() => {});
   load(player.videos[1 - player.shown], player.ahead);
+  if (!keepWatch) startWatch(player);
+}
+
+// On a vote, start playing the preloaded next clip at once, while the vote is saved; its keys
+// wait for the answer (the vote is committed before the next clip can be voted on), and a vote
+// that fails brings the voted clip back. Returns whether the next clip is showing now.
+function showAheadEarly(player) {
+  const [front, back] = [player.videos[player.shown], player.videos[1 - player.shown]];
+  if (player.ahead === null || back.getAttribute("src") !== player.ahead.src) return false;
+  if (back.readyState < 2) return false; // not loaded yet: wait for the answer as before
+  front.pause();
+  front.hidden = true;
+  back.hidden = false;
+  player.shown = 1 - player.shown;
+  back.play().catch(() => {});
+  player.buttons.classList.add("dfew-saving");
+  startWatch(player);
+  return true;
+}
+
+function startChange(player) {
+  if (player.busy || player.changing) return;
+  if (player.last === null) {
+    player.status.textContent = "Nothing to undo: you have not voted on this page yet.";
+    return;
+  }
+  player.changing = true;
+  pauseWatch(player);
+  const front = player.videos[player.shown];
+  load(front, player.last);
+  front.hidden = false;
+  front.play().catch(() => {});
+  const was = player.emotions[player.last.emotion - 1];
+  player.status.textContent =
+    `Changing your last vote (${was}): press 1–7 for the right emotion, Esc to keep it.`;
+}
+
+function endChange(player, message) {
+  player.changing = false;
+  const watch = player.watch;
+  showCurrent(player);
+  player.watch = watch; // the current clip's count goes on where it paused
+  resumeWatch(player);
+  if (message !== undefined) player.status.textContent = message;
 }
 
 function button(text, className, onClick) {
@@ -137,7 +228,9 @@ function askReason(player, rejecting) {
 
 function decide(player, accept, reason = null) {
   askReason(player, false);
-  return act(player, "/api/screen", { accept, reason });
+  if (player.busy || player.current === null) return;
+  player.busy = true;
+  return act(player, "/api/screen", { accept, reason, lease: player.current.lease }, {});
 }
 
 function drawButtons(player) {
@@ -160,36 +253,89 @@ function showCounts(player, today, total) {
 }
 
 function vote(player, emotion) {
-  return act(player, "/api/vote", { emotion });
+  if (player.changing) return change(player, emotion);
+  if (player.busy || player.current === null) return;
+  const voted = player.current;
+  const fields = { emotion, lease: voted.lease, shown: watchedSeconds(player) };
+  const watch = player.watch;
+  player.busy = true; // from here on, keys wait for this vote's answer
+  const early = showAheadEarly(player);
+  const back = () => {
+    if (!early) return;
+    showCurrent(player); // the voted clip again: nothing was saved
+    player.watch = watch;
+  };
+  return act(player, "/api/vote", fields, {
+    done: (turn) => {
+      if (turn.saved) player.last = { ...voted, emotion };
+      player.undo.disabled = player.last === null;
+    },
+    failed: back,
+    early,
+  });
 }
 
-async function act(player, route, fields) {
-  if (player.busy || player.current === null) return;
+function change(player, emotion) {
+  if (player.busy) return;
+  const last = player.last;
   player.busy = true;
+  return act(player, "/api/undo", { emotion, lease: last.lease }, {
+    done: (turn) => {
+      if (turn.saved) last.emotion = emotion;
+    },
+    failed: () => endChange(player),
+    leave: () => endChange(player),
+  });
+}
+
+function report(player, reason) {
+  if (player.busy || player.current === null) return Promise.resolve();
+  player.busy = true;
+  return act(player, "/api/report", { reason, lease: player.current.lease }, {});
+}
+
+// Post an action (``player.busy`` set by the caller) on the lease named in ``fields``; on a good
+// answer ``done(turn)`` runs, then the clip to vote on now shows (``early``: it already plays
+// if it is the preloaded one), or ``leave()`` ends an undo that left the queue as it was;
+// ``failed()`` runs on a refusal or no answer.
+async function act(player, route, fields, { done = () => {}, failed = () => {}, leave, early }) {
+  let turn = null;
   try {
-    await window.__dfewSession; // a login of this very page: its cookie first
     const answer = await fetch(route, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ lease: player.current.lease, ...fields }),
+      body: JSON.stringify(fields),
+      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
     });
-    const turn = await answer.json();
+    const answered = await answer.json();
     if (!answer.ok) {
-      player.status.textContent = turn.error || "The vote could not be sent — reload the page.";
+      failed();
+      player.status.textContent = answered.error || "The vote could not be sent — reload the page.";
       return;
     }
-    player.current = turn.current;
-    player.ahead = turn.ahead;
-    player.status.textContent = turn.message;
-    showCurrent(player);
-    if (turn.counter !== undefined) player.counter.textContent = turn.counter;
-    else showCounts(player, turn.today, turn.total);
+    turn = answered;
+    done(turn);
   } catch (error) {
+    failed();
     player.status.textContent = "The server did not answer — check the connection, then retry.";
+    return;
   } finally {
     player.busy = false;
   }
+  const moved = !player.current || !turn.current || turn.current.lease !== player.current.lease;
+  player.current = turn.current;
+  player.ahead = turn.ahead;
+  player.status.textContent = turn.message;
+  if (leave && !moved) {
+    leave();
+  } else {
+    player.changing = false;
+    const playing = player.videos[player.shown].getAttribute("src");
+    showCurrent(player, Boolean(early && turn.current && playing === turn.current.src));
+  }
+  if (turn.counter !== undefined) player.counter.textContent = turn.counter;
+  else showCounts(player, turn.today, turn.total);
 }
 
 function onKey(player, event) {
@@ -200,6 +346,16 @@ function onKey(player, event) {
     return;
   }
   if (player.mode === "screen") return onScreenKey(player, event);
+  if (event.key === "u" || event.key === "U") {
+    event.preventDefault();
+    startChange(player);
+    return;
+  }
+  if (event.key === "Escape" && player.changing) {
+    event.preventDefault();
+    endChange(player, "Your last vote stays as it was.");
+    return;
+  }
   const emotion = Number(event.key);
   if (Number.isInteger(emotion) && emotion >= 1 && emotion <= player.emotions.length) {
     event.preventDefault();
@@ -220,23 +376,25 @@ function onScreenKey(player, event) {
 }
 
 // A login made on this page comes with a one-time hand-off code: posted to /api/session, it
-// becomes the HttpOnly session cookie (the token itself never reaches this script). Clips and
-// votes wait for that cookie.
-function openSession(code) {
+// becomes the HttpOnly session cookie (the token itself never reaches this script). Then the
+// app is asked for a new run, which draws the page: every clip it shows needs that cookie.
+function carryLogin(component, code) {
   if (window.__dfewHandoff === code) return;
   window.__dfewHandoff = code;
-  window.__dfewSession = fetch("/api/session", {
+  fetch("/api/session", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ code }),
-  }).catch(() => null);
+  })
+    .catch(() => null)
+    .then(() => component.setTriggerValue("carried", true));
 }
 
 export default function (component) {
   const { data } = component;
-  if (data.handoff) openSession(data.handoff);
-  if (data.emotions || data.mode === "screen") Promise.resolve(window.__dfewSession).then(() => update(component));
+  if (data.handoff) carryLogin(component, data.handoff);
+  if (data.emotions || data.mode === "screen") update(component);
 }
 
 function update(component) {

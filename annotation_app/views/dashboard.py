@@ -139,6 +139,7 @@ def _annotators(board: Dashboard) -> None:
             "active_days": "days voted",
             "per_active_day": "per day voted",
             "median_s": "median s/clip",
+            "changes": "changed by undo",
             "agreement": "with majority",
             "gold_accuracy": "quiz right",
             "quiz_answers": "quiz answers",

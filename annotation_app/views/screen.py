@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotation_app.context import PageContext, take_handoff
+from annotation_app.context import PageContext
 from annotation_app.player import screening_player
 from dfew_build.campaign.screening import candidate_pair
 
@@ -26,4 +26,4 @@ def render(ctx: PageContext) -> None:
     if turn.current is None:
         st.info("No candidate clip is waiting for screening.")
         return
-    screening_player(turn, take_handoff())
+    screening_player(turn)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotation_app.context import PageContext, local_day_start, take_handoff
+from annotation_app.context import PageContext, local_day_start
 from annotation_app.player import voting_player
 from annotation_app.text import plain
 from dfew_build.campaign.assign import reserved_pair
@@ -32,4 +32,4 @@ def render(ctx: PageContext) -> None:
     except ClipPathRefused as exc:
         st.error(plain(exc))  # the player stays: the clip can be reported from it
     st.markdown("**Which emotion does the face show?** Keys 1–7.")
-    voting_player(current, ahead, progress.today, progress.total, take_handoff())
+    voting_player(current, ahead, progress.today, progress.total)

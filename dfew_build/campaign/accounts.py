@@ -11,7 +11,7 @@ take effect at the very next click, and a forged token never gets anywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -208,7 +208,8 @@ def login(
     rules: CampaignRules | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Check a name and secret; return a new session token, valid for ``rules.session_hours``.
+    """Check a name and secret; return a new session token, valid for ``rules.session_hours``
+    (from its last use, see :func:`keep_alive`).
 
     Raises NotAllowed with one message for an unknown name or a wrong secret (they are not told
     apart), and another for a disabled account once the secret was right.
@@ -237,6 +238,34 @@ def login(
             )
         )
     return token
+
+
+# A session's expiry moves forward on use at most this often, so a run of votes writes it
+# about once a minute, not on every vote.
+KEEP_ALIVE_STEP = timedelta(minutes=1)
+
+
+def keep_alive(
+    store: Store, token: str | None, rules: CampaignRules | None = None, now: datetime | None = None
+) -> None:
+    """Move the expiry of the live session ``token`` to ``rules.session_hours`` after ``now``,
+    so a login expires after that long idle, not after that long in all; a dead or unknown
+    token is left as it is (the next check refuses it). Returns None."""
+    if not token:
+        return
+    rules, now = rules or CampaignRules(), now_utc(now)
+    digest, renewed = token_digest(token), now + rules.session
+    live = (
+        LoginSession.token_hash == digest,
+        LoginSession.ended_at.is_(None),
+        LoginSession.expires_at > now,
+    )
+    with store.read() as session:
+        expires = session.scalar(select(LoginSession.expires_at).where(*live))
+    if expires is None or as_utc(expires) > renewed - KEEP_ALIVE_STEP:
+        return
+    with store.write() as session:
+        session.execute(update(LoginSession).where(*live).values(expires_at=renewed))
 
 
 def logout(store: Store, token: str | None, now: datetime | None = None) -> None:

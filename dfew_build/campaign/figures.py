@@ -28,6 +28,7 @@ from dfew_build.store.models import (
     QuizAnswer,
     QuizAttempt,
     Vote,
+    VoteChange,
 )
 
 RARE_EMOTIONS = (6, 7)  # Disgust, Fear: the expressions the paper rewarded extractors for
@@ -35,8 +36,16 @@ CLIP_STATES = ("candidate", "waiting", "in progress", "complete", "rejected", "g
 
 
 def load_votes(session: Session) -> pd.DataFrame:
-    """Return every vote: clip (name), annotator (name), emotion (1..7), seconds (float, NaN
-    when unknown), created_at (UTC timestamps), status and extractor of its clip."""
+    """Return every vote: clip (name), annotator (name), emotion (1..7, as changed last),
+    seconds (float, NaN when unknown), created_at (UTC timestamps), status and extractor of its
+    clip, and changes (how often its annotator changed it by an undo)."""
+    changes = (
+        select(func.count())
+        .where(VoteChange.vote_id == Vote.id)
+        .correlate(Vote)
+        .scalar_subquery()
+        .label("changes")
+    )
     query = (
         select(
             Clip.name.label("clip"),
@@ -46,6 +55,7 @@ def load_votes(session: Session) -> pd.DataFrame:
             Vote.created_at,
             Clip.status,
             func.coalesce(Clip.extractor, Clip.source).label("extractor"),
+            changes,
         )
         .join(Clip, Vote.clip_id == Clip.id)
         .join(Annotator, Vote.annotator_id == Annotator.id)
@@ -53,13 +63,23 @@ def load_votes(session: Session) -> pd.DataFrame:
     rows = session.execute(query).all()
     frame = pd.DataFrame(
         rows,
-        columns=["clip", "annotator", "emotion", "seconds", "created_at", "status", "extractor"],
+        columns=[
+            "clip",
+            "annotator",
+            "emotion",
+            "seconds",
+            "created_at",
+            "status",
+            "extractor",
+            "changes",
+        ],
     )
     frame["created_at"] = pd.to_datetime(
         [as_utc(moment) for moment in frame["created_at"]], utc=True
     )
     frame["emotion"] = frame["emotion"].astype("int64")
     frame["seconds"] = frame["seconds"].astype("float64")
+    frame["changes"] = frame["changes"].astype("int64")
     return frame
 
 
@@ -199,7 +219,8 @@ def annotator_table(
     """Return one row per annotator who voted or took the quiz.
 
     Columns: votes (total), today (votes since ``day_start``), active_days, per_active_day
-    (votes per day with votes), median_s (median seconds from hand-out to vote),
+    (votes per day with votes), median_s (median seconds a clip was on screen before its vote),
+    changes (votes changed by an undo),
     agreement (0..1, see :func:`agreement_with_others`), gold_accuracy (share of right quiz
     answers, 0..1), quiz_answers.
     """
@@ -210,9 +231,9 @@ def annotator_table(
     start = pd.Timestamp(as_utc(day_start))
     table["today"] = votes[votes["created_at"] >= start].groupby("annotator").size()
     table["active_days"] = grouped["created_at"].agg(lambda s: s.dt.normalize().nunique())
-    table[["votes", "today", "active_days"]] = (
-        table[["votes", "today", "active_days"]].fillna(0).astype("int64")
-    )
+    table["changes"] = grouped["changes"].sum()
+    counts = ["votes", "today", "active_days", "changes"]
+    table[counts] = table[counts].fillna(0).astype("int64")
     table["per_active_day"] = table["votes"] / table["active_days"].where(table["active_days"] > 0)
     table["median_s"] = grouped["seconds"].median()
     table["agreement"] = agreement_with_others(votes, n_raters)

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, exists, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from analysis.emotions import EMOTIONS
+from analysis.emotions import emotion_name
 from dfew_build.campaign.accounts import (
     SESSION_COLUMNS,
     Actor,
@@ -54,7 +54,8 @@ from dfew_build.store.vote_settle import settle_votes_now
 
 @dataclass(frozen=True)
 class VoteReceipt:
-    """A committed vote: ids, emotion (1..7), seconds from hand-out to vote, and ``already``.
+    """A committed vote: ids, emotion (1..7), seconds the clip was watched (see
+    :func:`vote_seconds`), and ``already``.
 
     ``already`` is True when this lease had been voted before (a repeated submission); the
     receipt then describes that first vote and nothing was written.
@@ -75,20 +76,33 @@ class Progress:
     total: int
 
 
+def vote_seconds(shown: float | None, elapsed: float) -> float:
+    """Return the seconds a vote records: the seconds its clip was on screen in a visible tab
+    as the player measured them (``shown``), never more than the ``elapsed`` seconds since the
+    clip was handed out (a player's clock is not trusted beyond that) nor less than 0; the
+    elapsed seconds when no player measured (``shown`` None: the CLI, a script)."""
+    elapsed = max(elapsed, 0.0)
+    return elapsed if shown is None else min(max(shown, 0.0), elapsed)
+
+
 def submit_vote(
     store: Store,
     token: str | None,
     lease_id: int,
     emotion: int,
     now: datetime | None = None,
+    shown: float | None = None,
 ) -> VoteReceipt:
-    """Commit the account's vote on the clip of ``lease_id`` and return its receipt.
+    """Commit the account's vote on the clip of ``lease_id`` and return its receipt; ``shown``:
+    the seconds the player had the clip on screen in a visible tab (see :func:`vote_seconds`).
 
     Raises SessionInvalid or NotAllowed (not logged in, not qualified, not this account's
     lease) and LeaseLost when the clip can no longer take the vote: the clip was reported
     broken, withdrawn, or its lease expired and the slot went to someone else.
     """
-    receipt, _, _ = _commit_vote(store, token, lease_id, check_emotion(emotion), now_utc(now))
+    receipt, _, _ = _commit_vote(
+        store, token, lease_id, check_emotion(emotion), now_utc(now), shown
+    )
     return receipt
 
 
@@ -110,17 +124,19 @@ def vote_for_player(
     emotion: int,
     rules: CampaignRules | None = None,
     now: datetime | None = None,
+    shown: float | None = None,
 ) -> PlayerTurn:
-    """Commit a vote as :func:`submit_vote` does, then return the annotator's reserved pair.
+    """Commit a vote as :func:`submit_vote` does (``shown``: seconds on screen, as there), then
+    return the annotator's reserved pair.
 
     A vote that cannot be taken (its clip was voted already, in another tab; it is not this
     account's any more; the slot went to someone else) saves nothing and says so in the
     message. Raises SessionInvalid for a session that is not live, NotAllowed for an account
     that may not vote, UserError for an emotion outside 1..7.
     """
-    name = EMOTIONS[check_emotion(emotion) - 1]
+    name = emotion_name(check_emotion(emotion))
     try:
-        receipt = submit_vote(store, token, lease_id, emotion, now)
+        receipt = submit_vote(store, token, lease_id, emotion, now, shown)
     except (LeaseLost, NotAllowed) as exc:
         saved, message = False, f"Not saved: {exc}"
     else:
@@ -187,7 +203,12 @@ def submit_and_next(
 
 
 def _commit_vote(
-    store: Store, token: str | None, lease_id: int, emotion: int, now: datetime
+    store: Store,
+    token: str | None,
+    lease_id: int,
+    emotion: int,
+    now: datetime,
+    shown: float | None = None,
 ) -> tuple[VoteReceipt, Actor, bool]:
     """Commit the vote under ``lease_id``; return its receipt, the voter, and whether the voter
     holds another open lease (two tabs). Raises as :func:`submit_vote` does.
@@ -202,6 +223,7 @@ def _commit_vote(
             "lease_id": lease_id,
             "now": now,
             "vote_emotion": emotion,
+            "shown": shown,
         }
         autocommit = store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         with autocommit as connection:
@@ -216,7 +238,8 @@ def _commit_vote(
     try:
         with store.write() as session:
             actor, lease = _voter_and_lease(session, token, lease_id, now)
-            return _cast(session, actor, lease_id, lease, emotion, now), actor, lease.other_open
+            receipt = _cast(session, actor, lease_id, lease, emotion, now, shown)
+            return receipt, actor, lease.other_open
     except IntegrityError as exc:  # the vote cap, checked as the vote commits (PostgreSQL)
         raise LeaseLost(f"vote refused: {explain_integrity_error(exc)}") from exc
 
@@ -293,7 +316,10 @@ def _vote_at_once():
         .returning(Lease.id)
         .cte("closed")
     )
-    seconds = func.greatest(func.extract("epoch", now - live.c.issued_at), 0.0)
+    # vote_seconds in SQL: LEAST ignores a NULL ``shown`` (no player measured).
+    elapsed = func.greatest(func.extract("epoch", now - live.c.issued_at), 0.0)
+    shown = bindparam("shown", type_=Vote.seconds.type)
+    seconds = func.greatest(func.least(elapsed, shown), 0.0)
     ballot = (
         insert(Vote)
         .from_select(
@@ -347,7 +373,13 @@ def _voter_and_lease(session: Session, token: str | None, lease_id: int, now: da
 
 
 def _cast(
-    session: Session, actor: Actor, lease_id: int, lease, emotion: int, now: datetime
+    session: Session,
+    actor: Actor,
+    lease_id: int,
+    lease,
+    emotion: int,
+    now: datetime,
+    shown: float | None = None,
 ) -> VoteReceipt:
     """Insert the vote under ``lease`` (its locked row) in the caller's transaction.
 
@@ -369,7 +401,7 @@ def _cast(
         # The slot can still go to someone else before this commits: let the cap refuse the
         # vote at its INSERT, where it becomes LeaseLost below, rather than at COMMIT.
         settle_votes_now(session)
-    seconds = max((now - as_utc(lease.issued_at)).total_seconds(), 0.0)
+    seconds = vote_seconds(shown, (now - as_utc(lease.issued_at)).total_seconds())
     row = {
         "vote_clip_id": lease.clip_id,
         "vote_annotator_id": actor.id,

@@ -59,7 +59,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--session-hours",
         type=finite_float(0, 24 * 366, "hours", low_open=True),
         default=DEFAULT_SESSION_HOURS,
-        help="hours a login lasts before its next use needs the secret again (12)",
+        help="hours a login lasts without use before the secret is needed again (12)",
     )
     serve.set_defaults(handler=run_serve)
 

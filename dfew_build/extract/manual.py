@@ -32,24 +32,6 @@ _QUOTA_FULL = (
 )
 
 
-def parse_time(text: str) -> float:
-    """Return seconds from ``"83.5"``, ``"1:23.5"`` or ``"0:01:23.5"``; raise ``ValueError``."""
-    parts = text.strip().split(":")
-    problem = f"{text!r} is not a time — use seconds (83.5) or [HH:]MM:SS(.s)"
-    if not 1 <= len(parts) <= 3 or any(not p for p in parts):
-        raise ValueError(problem)
-    seconds = 0.0
-    for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
-            raise ValueError(problem) from None
-        if value < 0:
-            raise ValueError(f"{text!r} is negative — times count from the movie's start")
-        seconds = seconds * 60 + value
-    return seconds
-
-
 def _probe(path: Path) -> MovieInfo:
     try:
         return probe_movie(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from analysis.atomic import atomic_write_bytes
 from analysis.durations import BUCKETS
 from dfew_build.errors import UserError
 from dfew_build.extract.movie import MovieResult
@@ -74,27 +76,26 @@ def write_report(path: Path, results: Sequence[MovieResult], settings: dict[str,
     row per candidate (a movie without candidates gets one row with its message). The file is
     written under a temporary name and renamed, so a reader never sees half a report.
     """
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
     if path.suffix.lower() == ".json":
         payload = {"settings": settings, "movies": [vars(r) for r in results]}
-        temp.write_text(json.dumps(payload, indent=1, default=str))
+        text = json.dumps(payload, indent=1, default=str)
     else:
-        with temp.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=[*_CSV_MOVIE, *_CSV_CANDIDATE])
-            writer.writeheader()
-            for result in results:
-                movie = {
-                    "movie": result.path,
-                    "title": result.title,
-                    "movie_status": result.status,
-                    "message": result.message,
-                    "content_hash": result.content_hash,
-                    "duration_s": result.duration_s,
-                    "fps": result.fps,
-                }
-                if not result.candidates:
-                    writer.writerow(movie)
-                for candidate in result.candidates:
-                    writer.writerow({**movie, **{k: candidate.get(k) for k in _CSV_CANDIDATE}})
-    os.replace(temp, path)
-    return path
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=[*_CSV_MOVIE, *_CSV_CANDIDATE])
+        writer.writeheader()
+        for result in results:
+            movie = {
+                "movie": result.path,
+                "title": result.title,
+                "movie_status": result.status,
+                "message": result.message,
+                "content_hash": result.content_hash,
+                "duration_s": result.duration_s,
+                "fps": result.fps,
+            }
+            if not result.candidates:
+                writer.writerow(movie)
+            for candidate in result.candidates:
+                writer.writerow({**movie, **{k: candidate.get(k) for k in _CSV_CANDIDATE}})
+        text = buffer.getvalue()
+    return atomic_write_bytes(path, text.encode("utf-8"))

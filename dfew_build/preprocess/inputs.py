@@ -9,7 +9,9 @@ The label export is the folder ``dfew-build export`` writes (or a DFEW release's
 
 All-digit clip names are zero-padded to five digits, as DFEW and its loaders name clips. Clip
 files come from ``--clips DIR`` (files named ``<clip>.<video suffix>``, such as DFEW's
-``Clip/original``) or else from the store, which records each clip's file.
+``Clip/original``), else from the export's ``clip_files.csv``, else from a release's
+``Clip/original`` beside its splits, and only else from the store, which records each clip's
+file: an export or a release carries its clips, so preprocessing needs no store.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from sqlalchemy import select
 
 from dfew_build.errors import UserError
 from dfew_build.extract.run import VIDEO_SUFFIXES
-from dfew_build.label_export import read_dfew_split
+from dfew_build.label_export import read_clip_files, read_dfew_split
 from dfew_build.preprocess.clip import ClipJob
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import Clip
 from training.splits import SPLIT_FOLDER, clip_name
+
+RELEASE_CLIPS = Path("Clip", "original")  # a release's clip files, beside its splits
 
 
 @dataclass(frozen=True)
@@ -92,21 +96,24 @@ def _read_label_csv(path: Path) -> dict[str, int]:
     return labels
 
 
-def clip_files(url: str, clips_dir: Path | None) -> dict[str, Path]:
-    """Return clip id → file for every clip that ``clips_dir`` (or else the store) knows.
+def clip_files(url: str, clips_dir: Path | None, labels_dir: Path) -> dict[str, Path]:
+    """Return clip id → file for every clip that ``clips_dir``, else the label export in
+    ``labels_dir``, else the store knows (the order of the module docstring).
 
-    In ``clips_dir`` the files with a video suffix count, named after their clip (all-digit
+    In a folder of clips the files with a video suffix count, named after their clip (all-digit
     names zero-padded). From the store, each clip's recorded path (relative paths from here).
-    Raises ``UserError`` when ``clips_dir`` is not a folder or there is no store.
+    Raises ``UserError`` when ``clips_dir`` is not a folder, or when the store is needed and
+    there is none.
     """
     if clips_dir is not None:
         if not clips_dir.is_dir():
             raise UserError(f"--clips {clips_dir} is not a folder — give the folder of clip files")
-        return {
-            clip_name(path.stem): path
-            for path in sorted(clips_dir.iterdir())
-            if path.suffix.lower() in VIDEO_SUFFIXES and not path.name.startswith(".")
-        }
+        return _folder_clips(clips_dir)
+    exported = read_clip_files(labels_dir)
+    if exported is not None:
+        return exported
+    if (labels_dir / RELEASE_CLIPS).is_dir():
+        return _folder_clips(labels_dir / RELEASE_CLIPS)
     store = open_store(url)
     try:
         with store.read() as session:
@@ -114,6 +121,15 @@ def clip_files(url: str, clips_dir: Path | None) -> dict[str, Path]:
             return {clip_name(name): Path(path) for name, path in rows}
     finally:
         store.dispose()
+
+
+def _folder_clips(folder: Path) -> dict[str, Path]:
+    """Return clip id → file for the video files in ``folder``, named after their clip."""
+    return {
+        clip_name(path.stem): path
+        for path in sorted(folder.iterdir())
+        if path.suffix.lower() in VIDEO_SUFFIXES and not path.name.startswith(".")
+    }
 
 
 def plan_jobs(

@@ -132,7 +132,7 @@ def preprocess(config: PreprocessConfig, url: str, console: Console) -> Preproce
     """
     check_config(config)
     labelled = read_labels(config.labels_dir)
-    jobs, unknown = plan_jobs(labelled, clip_files(url, config.clips_dir))
+    jobs, unknown = plan_jobs(labelled, clip_files(url, config.clips_dir, config.labels_dir))
     if not jobs:
         where = f"in {config.clips_dir}" if config.clips_dir else "recorded in the store"
         raise UserError(

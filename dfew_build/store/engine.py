@@ -3,8 +3,9 @@
 ``DFEW_DB`` (or ``--db``) names the store; the default is ``sqlite:///dfew.sqlite`` in the
 working folder. SQLite stores run in WAL mode with foreign keys on and a busy timeout, and
 write transactions start with ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of
-failing on a stale snapshot. A store whose schema is older than this code is migrated with
-Alembic when it is opened.
+failing on a stale snapshot; a process's writers of one file first queue in line (see
+:class:`_WriterLock`). A store whose schema is older than this code is migrated with Alembic
+when it is opened. What each database can do is decided in :mod:`dfew_build.store.backend`.
 """
 
 from __future__ import annotations

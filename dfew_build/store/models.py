@@ -205,6 +205,29 @@ class Vote(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class VoteChange(Base):
+    """An annotator's change of their own last vote (migration 0006): the audit of an undo.
+
+    The vote row then holds ``new_emotion``; this row keeps what it held before. A change
+    never adds a vote, so a clip's count and an annotator's quota stay as they were.
+    """
+
+    __tablename__ = "vote_change"
+    __table_args__ = (
+        CheckConstraint("old_emotion BETWEEN 1 AND 7", name="old_emotion"),
+        CheckConstraint("new_emotion BETWEEN 1 AND 7", name="new_emotion"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
+    annotator_id: Mapped[int] = mapped_column(
+        ForeignKey("annotator.id", ondelete="RESTRICT"), index=True
+    )
+    old_emotion: Mapped[int] = mapped_column(Integer)
+    new_emotion: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 # --- The annotation campaign (migration 0003): logins, gold clips and the quiz, screening,
 # leases on clips being annotated, broken-clip reports. Business rules live in
 # :mod:`dfew_build.campaign`; the counting rule on leases is a trigger there.

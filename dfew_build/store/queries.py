@@ -42,7 +42,8 @@ def clip_frame(session: Session) -> pd.DataFrame:
     """Return one row per clip, indexed by clip name.
 
     Columns: duration_s (seconds, NaN when unknown), status, release_label and release_fold
-    (NaN when the clip did not come from a published release).
+    (NaN when the clip did not come from a published release), path (the clip's file as
+    recorded, None when it has none).
     """
     query = select(
         Clip.name.label("clip"),
@@ -51,6 +52,7 @@ def clip_frame(session: Session) -> pd.DataFrame:
         Clip.status,
         Clip.release_label,
         Clip.release_fold,
+        Clip.path,
     )
     frame = pd.read_sql(query, session.connection(), index_col="clip")
     frame.insert(0, "duration_s", frame.pop("end_s") - frame.pop("start_s"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from rich.console import Console
-from rich.table import Table
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -52,40 +50,23 @@ def count_flops(
     return int(counter.get_total_flops())
 
 
-def model_costs(
-    names: list[str] | None = None, num_classes: int = 7, backward: bool = False
-) -> list[ModelCost]:
-    """Return a :class:`ModelCost` per model (all registered models by default), on the CPU."""
-    costs = []
-    for name in names or model_names():
-        model = build_model(name, num_classes)
-        costs.append(
-            ModelCost(
-                name=name,
-                parameters=count_parameters(model),
-                forward_flops=count_flops(model),
-                train_flops=count_flops(model, backward=True) if backward else None,
-            )
-        )
-    return costs
-
-
-def print_model_table(config: ModelsConfig, console: Console | None = None) -> list[ModelCost]:
-    """Print parameters (millions) and GFLOPs per clip of each model; return the costs.
+def model_costs(config: ModelsConfig) -> list[ModelCost]:
+    """Return a :class:`ModelCost` per model of ``config`` (all registered models when it names
+    none), counted on the CPU on one ``frames`` × ``size`` × ``size`` clip; prints nothing.
 
     Raises
     ------
     UnknownModelError
-        When a requested name is not registered.
+        When a requested name is not registered (before any model is built).
     """
     names = list(config.names) or model_names()
     for name in names:
         if name not in model_names():
             build_model(name)  # raises UnknownModelError listing the valid names
+    shape = (3, config.frames, config.size, config.size)
     costs = []
     for name in names:
         model = build_model(name)
-        shape = (3, config.frames, config.size, config.size)
         costs.append(
             ModelCost(
                 name=name,
@@ -94,16 +75,4 @@ def print_model_table(config: ModelsConfig, console: Console | None = None) -> l
                 train_flops=count_flops(model, shape, backward=True) if config.backward else None,
             )
         )
-    table = Table(title=f"Models on one {config.frames}×{config.size}×{config.size} clip")
-    table.add_column("model")
-    table.add_column("parameters (M)", justify="right")
-    table.add_column("forward GFLOPs", justify="right")
-    if config.backward:
-        table.add_column("forward+backward GFLOPs", justify="right")
-    for cost in costs:
-        cells = [cost.name, f"{cost.parameters / 1e6:.2f}", f"{cost.forward_flops / 1e9:.2f}"]
-        if cost.train_flops is not None:
-            cells.append(f"{cost.train_flops / 1e9:.2f}")
-        table.add_row(*cells)
-    (console or Console()).print(table)
     return costs
