@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotation_app.context import PageContext
-from annotation_app.player import screening_player
+from annotation_app.player import queue_counter, screening_player
 from dfew_build.campaign.screening import candidate_pair
 
 
@@ -24,6 +24,7 @@ def render(ctx: PageContext) -> None:
     )
     turn = candidate_pair(ctx.store, ctx.token, ctx.config.rules)
     if turn.current is None:
+        st.caption(queue_counter(turn))
         st.info("No candidate clip is waiting for screening.")
         return
     screening_player(turn)
