@@ -30,8 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-
+from dfew_build.cluster import cpu_count
 from dfew_build.extract.config import ExtractConfig, ScanSettings
 from dfew_build.extract.probe import probe_movie
 from dfew_build.extract.run import extract_movies
@@ -39,7 +38,6 @@ from dfew_build.extract.scan import scan_movie
 from dfew_build.extract.shots import make_shot_detector
 from dfew_build.extract.synthetic import ShotSpec, build_movie
 from dfew_build.extract.tools import ffmpeg_exe
-from dfew_build.extract.workers import cpu_count
 from dfew_build.faces import get_detector
 from dfew_build.store.engine import init_store
 
@@ -165,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         init_store(url).dispose()
         config = ExtractConfig(out_dir=Path(scratch) / "clips", workers=1, scan=settings)
         started, cpu = time.perf_counter(), cpu_seconds()
-        summary = extract_movies([movie], url, config, Console(quiet=True))
+        summary = extract_movies([movie], url, config)
         total, total_cpu = time.perf_counter() - started, cpu_seconds() - cpu
     result = summary.results[0]
     if result.status != "done":

@@ -28,9 +28,8 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-from rich.console import Console
 
-from dfew_build.extract.tools import cpu_count
+from dfew_build.cluster import cpu_count
 from dfew_build.faces import DEFAULT_DETECTOR, get_detector
 from dfew_build.preprocess.run import PreprocessConfig, preprocess
 
@@ -112,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             detect_width=args.detect_width,
             workers=args.workers,
         )
-        summary = preprocess(config, "sqlite://", Console(quiet=True))
+        summary = preprocess(config, "sqlite://")
         kept = summary.counts.get("kept", 0)
         if kept != args.clips:
             raise SystemExit(f"only {kept} of {args.clips} clips kept: {summary.line()}")

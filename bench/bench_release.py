@@ -24,10 +24,9 @@ import time
 from pathlib import Path
 
 from bench_preprocess import hd_frames, write_clip
-from rich.console import Console
 
 from dfew_build.cli import main as dfew_build
-from dfew_build.extract.tools import cpu_count
+from dfew_build.cluster import cpu_count
 from dfew_build.preprocess.run import PreprocessConfig, preprocess
 from dfew_build.release.build import build_release
 from dfew_build.release.config import ReleaseConfig
@@ -83,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
             workers=args.workers,
         )
         start = time.perf_counter()
-        summary = preprocess(config, url, Console(quiet=True))
+        summary = preprocess(config, url)
         preprocess_s = time.perf_counter() - start
         if summary.counts.get("kept", 0) != args.clips:
             raise SystemExit(f"preprocess kept too few clips: {summary.line()}")

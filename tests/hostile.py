@@ -44,6 +44,8 @@ MARKUP = (
     ":smile:",
 )
 BAD_EMOTIONS = ("³", "①", "٣", "0", "8", "1.0", "", "[/x]")
+BAD_RAY = ("", "nohost", "host:", ":6379", "host:0", "host:99999", "h:6379:1", "a b:1", "h:³")
+BAD_RAY += ("[b]x[/b]:1", "ray://h", "AUTO", "h\n:1")
 BAD_TIMES = ("nan", "inf", "-1", "³", "", "1::2", "nan:00")
 
 
@@ -319,6 +321,7 @@ def cases() -> list[Case]:
     add(_numeric(extract, "--face-width", BAD_INTS, "0", "-8", "100000"))
     add(_numeric(extract, "--quota", BAD_INTS, "0", "-1"))
     add(_numeric(extract, "--workers", BAD_INTS, "0", "-1", "100000"))
+    add(_numeric(extract, "--ray", BAD_RAY))
     add(_numeric(extract, "--face-detector", ("", "nosuch", "[b]x[/b]")))
     add(_numeric(extract, "--preset", ("", "warp-speed", "-y", "[b]x[/b]")))
     add(_numeric(extract, "--detector", ("", "other")))
@@ -354,6 +357,7 @@ def cases() -> list[Case]:
     add(_numeric(preprocess, "--size", BAD_INTS, "0", "-1", "100000"))
     add(_numeric(preprocess, "--detect-width", BAD_INTS, "0", "-1", "100000"))
     add(_numeric(preprocess, "--workers", BAD_INTS, "0", "-1"))
+    add(_numeric(preprocess, "--ray", BAD_RAY))
     add(_numeric(preprocess, "--min-face-ratio", BAD_FLOATS, "-1", "5"))
     add(_numeric(preprocess, "--detector", ("", "nosuch")))
     add(_paths(("preprocess", "--out", "{dir}/data"), "--labels", ("missing", "file", "empty_dir")))
@@ -369,6 +373,7 @@ def cases() -> list[Case]:
     add(_numeric(release, "--detect-width", BAD_INTS, "0", "100000"))
     add(_numeric(release, "--min-face-ratio", BAD_FLOATS, "0", "-1", "5"))
     add(_numeric(release, "--workers", BAD_INTS, "0", "-1"))
+    add(_numeric(release, "--ray", BAD_RAY))
     add(_numeric(release, "--detector", ("", "nosuch", "[b]x[/b]")))
     add(_paths(("release",), "--out", FOLDER_MISTAKES))
     # serve

@@ -29,6 +29,7 @@ from dfew_build.extract.scan import _FaceChecker, scan_movie
 from dfew_build.extract.shots import make_shot_detector
 from dfew_build.extract.synthetic import ShotSpec, build_movie, sample_cuts, sample_shots
 from dfew_build.faces import Face, FaceDetector, get_detector
+from dfew_build.files import file_sha256
 from dfew_build.store.engine import init_store, open_store
 from dfew_build.store.models import Clip, Movie
 from tests.cli import run
@@ -129,7 +130,7 @@ def test_extract_cuts_exact_frames_with_rows_files_and_provenance(
         assert clip.end_s - clip.start_s == pytest.approx((clip.end_frame - clip.start_frame) / 25)
         assert clip.provenance["face_detector"]["name"] == "centerface"
         assert clip.provenance["face_ratio"] >= 0.8 and clip.face_ratio >= 0.8
-        assert clip.file_hash == catalog.file_sha256(Path(clip.path))
+        assert clip.file_hash == file_sha256(Path(clip.path))
         assert_same_frames(thumbs(Path(clip.path)), movie_thumbs, clip.start_frame, clip.end_frame)
         with av.open(clip.path) as container:
             kinds = sorted(s.type for s in container.streams)

@@ -197,6 +197,7 @@ def test_emotion_and_time_and_url_refuse_cleanly(text: str) -> None:
         (options.emotion, lambda v: v in range(1, 8)),
         (options.time_of_day, lambda v: math.isfinite(v) and v >= 0),
         (options.store_url, lambda v: v == text),
+        (options.ray_address, lambda v: v == "auto" or v.rpartition(":")[2].isascii()),
     ):
         try:
             value = parse(text)

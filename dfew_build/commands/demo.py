@@ -14,8 +14,8 @@ from dfew_build.campaign.rules import (
     DEFAULT_QUIZ_SIZE,
     DEFAULT_SESSION_HOURS,
 )
+from dfew_build.cluster import cpu_count
 from dfew_build.errors import UserError
-from dfew_build.extract.tools import cpu_count
 from dfew_build.options import PORT, SEED, WORKERS, bounded_int, output_dir
 
 # The demo's modules (video, campaign, training) load only when the command runs.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from analysis.durations import BUCKETS
+from dfew_build.cluster import task_limit
 from dfew_build.errors import UserError
 from dfew_build.extract.config import (
     SHOT_DETECTORS,
@@ -18,10 +20,10 @@ from dfew_build.extract.config import (
     ScanSettings,
     WindowSettings,
 )
-from dfew_build.extract.tools import cpu_count
 from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
 from dfew_build.options import (
     WORKERS,
+    add_ray_option,
     bounded_int,
     emotion,
     existing_dir,
@@ -33,6 +35,7 @@ from dfew_build.options import (
     output_file,
     time_of_day,
 )
+from dfew_build.progress import counting_progress
 from dfew_build.store.engine import open_store
 from dfew_build.store.models import PERSON_NAME_LENGTH
 
@@ -99,9 +102,7 @@ def _register_extract(commands: argparse._SubParsersAction) -> None:
     )
     extract.add_argument("--min-len", type=SECONDS, default=window.min_len, help="seconds")
     extract.add_argument("--max-len", type=SECONDS, default=window.max_len, help="seconds")
-    extract.add_argument(
-        "--workers", type=WORKERS, default=cpu_count(), help="movies at once (default: CPU count)"
-    )
+    extract.add_argument("--workers", type=WORKERS, help="movies at once (default: CPU count)")
     extract.add_argument(
         "--detector", choices=SHOT_DETECTORS, default="adaptive", help="shot detector"
     )
@@ -133,6 +134,7 @@ def _register_extract(commands: argparse._SubParsersAction) -> None:
         "--preset", choices=X264_PRESETS, default=EncodeSettings().preset, help="x264 preset"
     )
     extract.add_argument("--force", action="store_true", help="redo movies already done")
+    add_ray_option(extract, "movies")
     extract.add_argument(
         "--report",
         type=output_file("report", (".json", ".csv")),
@@ -162,7 +164,6 @@ def _login() -> str:
 
 def run_extract(args: argparse.Namespace, console: Console) -> None:
     """Run the extraction; exit non-zero (one line) when any movie failed."""
-    from dfew_build.extract.run import extract_movies
 
     config = ExtractConfig(
         out_dir=args.out,
@@ -174,17 +175,55 @@ def run_extract(args: argparse.Namespace, console: Console) -> None:
         shot_detector=args.detector,
         face_detector=args.face_detector,
         encode=EncodeSettings(preset=args.preset),
-        workers=args.workers,
+        workers=task_limit(args.workers, args.ray),
         force=args.force,
         report=args.report,
+        ray=args.ray,
     )
-    summary = extract_movies(args.inputs, args.url, config, console)
+    summary = _extract_with_progress(args.inputs, args.url, config, console)
     failed = summary.failed
     if failed:
         raise UserError(
             f"{len(failed)} of {len(summary.results)} movies failed (see the lines above) — "
             "fix them and run again; finished movies are skipped"
         )
+
+
+def _extract_with_progress(inputs, url: str, config, console: Console):
+    """Run :func:`extract_movies` under one progress bar (frames decoded over all movies), one
+    line per movie, then the summary table; return its summary."""
+    from dfew_build.extract.run import ExtractListener, extract_movies
+    from dfew_build.extract.run_report import summary_table
+
+    with counting_progress(console, "frames") as progress:
+        bar = None
+
+        def started(movies: int, frames: int) -> None:
+            nonlocal bar
+            noun = "movie" if movies == 1 else "movies"
+            bar = progress.add_task(f"extracting {movies} {noun}", total=frames)
+
+        def movie(result) -> None:
+            style = {"done": "green", "skipped": "yellow", "failed": "red"}[result.status]
+            progress.console.print(
+                Text.assemble(
+                    (result.status, style), f" {Path(result.path).name}: {result.message}"
+                ),
+                highlight=False,
+                soft_wrap=True,  # one line per movie, whatever the terminal's width
+            )
+
+        listener = ExtractListener(
+            started=started,
+            frames=lambda n: progress.advance(bar, n),
+            movie=movie,
+            note=lambda line: progress.console.print(line, highlight=False, soft_wrap=True),
+        )
+        summary = extract_movies(inputs, url, config, listener)
+    console.print(summary_table(summary.results, summary.seconds))
+    if config.report is not None:
+        console.print(f"report written to {config.report}", highlight=False)
+    return summary
 
 
 def run_add_clip(args: argparse.Namespace, console: Console) -> None:

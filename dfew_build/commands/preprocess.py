@@ -5,10 +5,19 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.text import Text
 
-from dfew_build.extract.tools import cpu_count
+from dfew_build.cluster import task_limit
 from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
-from dfew_build.options import WORKERS, bounded_int, existing_dir, finite_float, output_dir
+from dfew_build.options import (
+    WORKERS,
+    add_ray_option,
+    bounded_int,
+    existing_dir,
+    finite_float,
+    output_dir,
+)
+from dfew_build.progress import counting_progress
 
 # OpenCV, PyAV and the preprocessing modules load only when the command runs.
 
@@ -66,9 +75,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=0.5,
         help="drop a clip when fewer of its frames show the face [0.5]",
     )
-    parser.add_argument(
-        "--workers", type=WORKERS, default=cpu_count(), help="clips at once (default: CPU count)"
-    )
+    parser.add_argument("--workers", type=WORKERS, help="clips at once (default: CPU count)")
+    add_ray_option(parser, "clips")
     parser.add_argument(
         "--jpeg", action="store_true", help="also write DATA_DIR/jpeg/<clip>/<clip>_00001.jpg …"
     )
@@ -77,7 +85,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_preprocess(args: argparse.Namespace, console: Console) -> None:
     """Run the preprocessing and print the summary line and where the outputs went."""
-    from dfew_build.preprocess.run import PreprocessConfig, preprocess
+    from dfew_build.preprocess.run import PreprocessConfig, PreprocessListener, preprocess
 
     config = PreprocessConfig(
         labels_dir=args.labels,
@@ -88,10 +96,26 @@ def run_preprocess(args: argparse.Namespace, console: Console) -> None:
         detector=args.detector,
         detect_width=args.detect_width,
         min_face_ratio=args.min_face_ratio,
-        workers=args.workers,
+        workers=task_limit(args.workers, args.ray),
         jpeg=args.jpeg,
+        ray=args.ray,
     )
-    summary = preprocess(config, args.url, console)
+    with counting_progress(console, "clips") as progress:
+        bar = None
+
+        def started(clips: int, detector: str) -> None:
+            nonlocal bar
+            bar = progress.add_task(f"preprocessing with {detector}", total=clips)
+
+        def clip(name: str, status: str, reason: str) -> None:
+            if status != "kept":
+                style = "yellow" if status == "dropped" else "red"
+                progress.console.print(
+                    Text.assemble((status, style), f" {name}: {reason}"), highlight=False
+                )
+            progress.advance(bar)
+
+        summary = preprocess(config, args.url, PreprocessListener(started, clip))
     console.print(summary.line(), highlight=False)
     console.print(f"report: {summary.report}", highlight=False)
     if summary.sheet is not None:

@@ -6,13 +6,14 @@ import argparse
 
 from rich.console import Console
 
-from dfew_build.extract.tools import cpu_count
+from dfew_build.cluster import task_limit
 from dfew_build.faces.registry import DEFAULT_DETECTOR, available_detectors
 from dfew_build.options import (
     DEFAULT_THRESHOLD,
     SEED,
     THRESHOLD,
     WORKERS,
+    add_ray_option,
     bounded_int,
     finite_float,
     output_dir,
@@ -71,12 +72,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=0.5,
         help="a clip with the face on fewer of its frames gets no frames and no split [0.5]",
     )
-    parser.add_argument(
-        "--workers",
-        type=WORKERS,
-        default=cpu_count(),
-        help="clips at once (default: CPU count)",
-    )
+    parser.add_argument("--workers", type=WORKERS, help="clips at once (default: CPU count)")
+    add_ray_option(parser, "clips")
     parser.set_defaults(handler=run_release)
 
 
@@ -97,7 +94,8 @@ def run_release(args: argparse.Namespace, console: Console) -> None:
         detector=args.detector,
         detect_width=args.detect_width,
         min_face_ratio=args.min_face_ratio,
-        workers=args.workers,
+        workers=task_limit(args.workers, args.ray),
+        ray=args.ray,
     )
     with counting_progress(console, "clips") as bar:
         task = bar.add_task("release: faces and frames", total=None)

@@ -16,18 +16,19 @@ such a folder.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dfew_build.extract.probe import MovieInfo
+from dfew_build.files import file_sha256
 from dfew_build.store.clock import utc_now
 from dfew_build.store.engine import Store
 from dfew_build.store.integrity import QUOTA_MARKER
@@ -79,15 +80,6 @@ def temp_path(final: Path) -> Path:
     return final.with_name(f".{final.stem}.{os.getpid()}{_PART}{final.suffix}")
 
 
-def file_sha256(path: Path) -> str:
-    """Return the SHA-256 of a (clip) file as 64 hex digits."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def register_movie(store: Store, info: MovieInfo, content_hash: str) -> MovieRecord:
     """Return the movie with this content hash, creating it (or updating its path and facts).
 
@@ -112,6 +104,40 @@ def register_movie(store: Store, info: MovieInfo, content_hash: str) -> MovieRec
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+# The first key of the PostgreSQL advisory locks by which extract runs claim a movie.
+_CLAIM_KEY = 0x0DFE
+
+
+@contextlib.contextmanager
+def claim_movie(store: Store, movie_id: int) -> Iterator[str]:
+    """Claim the movie for this process while inside; yield ``"claimed"``, ``"busy"`` (another
+    process holds it) or ``"unsupported"`` (SQLite, whose write lock serialises runs anyway).
+
+    On PostgreSQL the claim is a session advisory lock on a connection of its own: the server
+    drops it when that connection ends, so a killed worker or a dead node frees its movie for
+    the next run (a retried task, a rerun, a second driver).
+    """
+    if store.engine.dialect.name != "postgresql":
+        yield "unsupported"
+        return
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        key = {"key": _CLAIM_KEY, "movie": movie_id}
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:key, :movie)"), key).scalar()
+        if not got:
+            yield "busy"
+            return
+        try:
+            yield "claimed"
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key, :movie)"), key)
+
+
+def movie_status(store: Store, movie_id: int) -> str | None:
+    """Return the movie's extraction state as the store holds it now."""
+    with store.read() as session:
+        return session.scalar(select(Movie.extract_status).where(Movie.id == movie_id))
 
 
 def set_movie_state(
@@ -225,12 +251,14 @@ def is_temp_path(path: str | Path) -> bool:
     return _TEMP_FILE.fullmatch(Path(path).name) is not None
 
 
-def recover_files(store: Store, movie_id: int) -> list[Path]:
+def recover_files(store: Store, movie_id: int, claimed: bool = False) -> list[Path]:
     """Finish the clips of a movie that a killed run left under their temporary names.
 
     A recorded temporary file of a process that is gone is renamed to its final name; a row
     whose file is gone (and that has no votes) is dropped. Only files this store recorded are
     touched. Returns the final paths of the clips recovered. Runs under the movie's write lock.
+    With ``claimed`` (this process holds :func:`claim_movie`'s claim) every temporary file of
+    the movie is a dead run's, whatever host its process id belongs to.
     """
     recovered = []
     with store.write() as session:
@@ -240,7 +268,7 @@ def recover_files(store: Store, movie_id: int) -> list[Path]:
             if not clip.path or not is_temp_path(clip.path):
                 continue
             temp = Path(clip.path)
-            if _pid_alive(_pid_of(temp)):
+            if not claimed and _pid_alive(_pid_of(temp)):
                 continue  # a running process is about to rename it itself
             final = final_path(temp)
             if temp.exists():
@@ -251,6 +279,23 @@ def recover_files(store: Store, movie_id: int) -> list[Path]:
             elif session.scalar(select(Vote.id).where(Vote.clip_id == clip.id).limit(1)) is None:
                 session.delete(clip)
     return recovered
+
+
+def remove_dead_parts(out_dir: Path, content_hash: str) -> list[Path]:
+    """Delete the temporary clip files of the movie ``content_hash`` left in ``out_dir`` by a
+    run that died before recording them; return their paths.
+
+    Call only under the movie's claim (:func:`claim_movie`) and after :func:`recover_files`:
+    then no other process works on the movie, and every recorded temporary file has been
+    finished, so what is left (named by this tool after this movie's hash, in this store's
+    clip folder) is a dead run's half-written cut.
+    """
+    removed = []
+    for path in out_dir.glob(f".{content_hash[:16]}_*{_PART}{CLIP_SUFFIX}"):
+        if _TEMP_FILE.fullmatch(path.name):
+            _unlink(path)
+            removed.append(path)
+    return removed
 
 
 def foreign_clips(store: Store, out_dir: Path) -> list[Path]:

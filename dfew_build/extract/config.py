@@ -68,7 +68,9 @@ class ExtractConfig:
 
     ``out_dir`` receives the clips; ``quota`` caps a movie's non-rejected clips (None: the
     store's quota; never more than it); ``workers`` is the number of movies processed at once;
-    ``force`` redoes movies already done; ``report`` is a ``.json`` or ``.csv`` file to write.
+    ``force`` redoes movies already done; ``report`` is a ``.json`` or ``.csv`` file to write;
+    ``ray`` is the Ray cluster's address (``auto`` or ``HOST:PORT``) to run the movies on
+    instead of local processes (``workers`` then caps the movies at once on the cluster).
     """
 
     out_dir: Path
@@ -81,6 +83,7 @@ class ExtractConfig:
     workers: int = 1
     force: bool = False
     report: Path | None = None
+    ray: str | None = None
 
     def settings_record(self) -> dict[str, Any]:
         """Return the settings that shape the result, as plain JSON-ready values."""

@@ -20,9 +20,9 @@ from dfew_build.extract import catalog
 from dfew_build.extract.cut import CutSpec, EncodeSettings, cut_clip
 from dfew_build.extract.locate import Thumbnails, find_clip, thumbnails
 from dfew_build.extract.movie import tool_version
-from dfew_build.extract.probe import MovieError, MovieInfo, content_hash, probe_movie
-from dfew_build.extract.run import VIDEO_SUFFIXES, prepare_out_dir
+from dfew_build.extract.probe import MovieError, MovieInfo, probe_movie
 from dfew_build.extract.tools import FFmpegFailed, ffmpeg_exe
+from dfew_build.files import VIDEO_SUFFIXES, file_sha256, prepare_out_dir
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Clip
 
@@ -40,7 +40,7 @@ def _probe(path: Path) -> MovieInfo:
 
 
 def _movie(store: Store, path: Path, info: MovieInfo) -> catalog.MovieRecord:
-    return catalog.register_movie(store, info, content_hash(path))
+    return catalog.register_movie(store, info, file_sha256(path))
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ class _Importer:
         fields: dict = {}
         if match is None:
             self.result.unlocated.append(path)
-            name = f"{prefix[:16]}_import_{catalog.file_sha256(path)[:12]}"
+            name = f"{prefix[:16]}_import_{file_sha256(path)[:12]}"
             duration = clip_info.duration_s
         else:
             fields = self._span(match.frame, clip_info.duration_s)

@@ -23,11 +23,12 @@ from dfew_build.extract import catalog
 from dfew_build.extract.candidates import Candidate, Choice, choose, find_candidates
 from dfew_build.extract.config import ExtractConfig
 from dfew_build.extract.cut import CutSpec, cut_clip
-from dfew_build.extract.probe import MovieError, MovieInfo, content_hash, probe_movie
+from dfew_build.extract.probe import MovieError, MovieInfo, probe_movie
 from dfew_build.extract.scan import Analysis, scan_movie
 from dfew_build.extract.shots import make_shot_detector, shots_from_cuts
 from dfew_build.extract.tools import FFmpegFailed
 from dfew_build.faces import FaceDetector
+from dfew_build.files import file_sha256
 from dfew_build.store.engine import Store
 from dfew_build.store.models import Clip
 
@@ -125,18 +126,39 @@ def _run(job: _Job) -> None:
     result, config = job.result, job.config
     started = time.perf_counter()
     info = probe_movie(job.path)
-    digest = content_hash(job.path)
+    digest = file_sha256(job.path)
     movie = catalog.register_movie(job.store, info, digest)
     result.title, result.movie_id, result.content_hash = movie.title, movie.id, digest
     result.duration_s, result.fps = info.duration_s, info.fps
     started = _timed(job, "probe", started)
-    if movie.extract_status == "done" and not config.force:
-        result.status, result.message = "skipped", "already extracted (--force redoes it)"
-        return
+    with catalog.claim_movie(job.store, movie.id) as claim:
+        if claim == "busy":
+            result.status = "skipped"
+            result.message = "another extract run is working on it now"
+            return
+        # Another run may have finished it while this one hashed it.
+        if catalog.movie_status(job.store, movie.id) == "done" and not config.force:
+            result.status, result.message = "skipped", "already extracted (--force redoes it)"
+            return
+        _extract_claimed(job, info, movie, digest, started, claim == "claimed")
+
+
+def _extract_claimed(
+    job: _Job,
+    info: MovieInfo,
+    movie: catalog.MovieRecord,
+    digest: str,
+    started: float,
+    claimed: bool,
+) -> None:
+    """Analyse, choose and cut the clips of a movie this process has claimed."""
+    result, config = job.result, job.config
     if config.force:
         catalog.discard_candidates(job.store, movie.id)
     catalog.set_movie_state(job.store, movie.id, "running")
-    catalog.recover_files(job.store, movie.id)
+    catalog.recover_files(job.store, movie.id, claimed)
+    if claimed:
+        catalog.remove_dead_parts(config.out_dir, digest)
 
     analysis = scan_movie(
         info,

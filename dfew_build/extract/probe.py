@@ -6,15 +6,12 @@ which reads the same headers without a subprocess.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
 from dfew_build.errors import UserError
-
-_CHUNK = 8 << 20  # bytes read per hashing step
 
 
 class MovieError(Exception):
@@ -116,12 +113,3 @@ def _duration_s(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def content_hash(path: Path) -> str:
-    """Return the SHA-256 of the file's bytes as 64 hex digits (the movie's identity)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

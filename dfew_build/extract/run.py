@@ -8,32 +8,23 @@ other movies carry on.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.console import Console
-from rich.text import Text
 
 from dfew_build.errors import UserError
 from dfew_build.extract.catalog import foreign_clips
 from dfew_build.extract.config import ExtractConfig
 from dfew_build.extract.movie import MovieResult
 from dfew_build.extract.probe import MovieError, probe_movie
-from dfew_build.extract.run_report import check_report_path, print_summary, write_report
+from dfew_build.extract.run_report import check_report_path, write_report
 from dfew_build.extract.shots import SHOT_DETECTORS
 from dfew_build.extract.tools import check_ffmpeg, ffmpeg_exe
 from dfew_build.extract.workers import run_movies
 from dfew_build.faces import get_detector
-from dfew_build.progress import counting_progress
+from dfew_build.files import VIDEO_SUFFIXES, prepare_out_dir
 from dfew_build.store.engine import open_store
-
-VIDEO_SUFFIXES = frozenset(
-    (".mp4", ".m4v", ".mkv", ".avi", ".mov", ".webm", ".mpg", ".mpeg", ".ts", ".m2ts", ".mts")
-    + (".wmv", ".flv", ".vob", ".ogv", ".3gp")
-)
 
 
 @dataclass
@@ -81,26 +72,6 @@ def expand_inputs(inputs: Sequence[Path], out_dir: Path) -> list[Path]:
     return list(found)
 
 
-def prepare_out_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` if needed; raise ``UserError`` when it cannot be created or written."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"cannot create output folder {out_dir} ({exc.strerror}) — pick another --out, "
-            "a folder you may write to"
-        ) from exc
-    probe = out_dir / f".dfew-write-test.{os.getpid()}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(
-            f"output folder {out_dir} is not writable ({exc.strerror}) — fix its permissions "
-            "or pick another --out"
-        ) from exc
-
-
 def check_config(config: ExtractConfig) -> None:
     """Raise ``UserError`` for settings that cannot work (lengths, quota, workers, detectors)."""
     window = config.window
@@ -128,15 +99,40 @@ def _estimate_frames(path: Path) -> int:
         return 1
 
 
+def _nothing(*_args: object) -> None:
+    """The default of every :class:`ExtractListener` callback."""
+
+
+@dataclass
+class ExtractListener:
+    """How :func:`extract_movies` reports while it runs; each callback defaults to nothing.
+
+    ``started(movies, frames)``: the run begins (``frames`` is the estimated number of frames
+    to decode over all movies); ``frames(n)``: ``n`` more frames decoded (with ``--ray``, a
+    movie's remaining estimate when it finishes); ``movie(result)``: a movie finished (done,
+    skipped or failed); ``note(line)``: one line of advice for the user.
+    """
+
+    started: Callable[[int, int], None] = _nothing
+    frames: Callable[[int], None] = _nothing
+    movie: Callable[[MovieResult], None] = _nothing
+    note: Callable[[str], None] = _nothing
+
+
 def extract_movies(
-    inputs: Sequence[Path], url: str, config: ExtractConfig, console: Console
+    inputs: Sequence[Path],
+    url: str,
+    config: ExtractConfig,
+    listener: ExtractListener | None = None,
 ) -> RunSummary:
     """Extract candidate clips from every movie named by ``inputs`` into ``config.out_dir``.
 
-    Shows one progress bar (frames decoded over all movies), prints one line per movie and a
-    summary table, writes ``config.report`` if set, and returns the results. Raises
-    ``UserError`` before any work for problems that would fail every movie.
+    Reports progress (frames decoded over all movies) and each movie's result to ``listener``,
+    writes ``config.report`` if set, and returns the results (in input order) and the wall time
+    in seconds. Raises ``UserError`` before any work for problems that would fail every movie,
+    and when a Ray node cannot run its tasks.
     """
+    listener = listener or ExtractListener()
     check_config(config)
     check_report_path(config.report)
     prepare_out_dir(config.out_dir)
@@ -154,7 +150,7 @@ def extract_movies(
             "clip folder"
         )
     if config.quota is not None and config.quota > quota:
-        console.print(
+        listener.note(
             f"note: --quota {config.quota} is above the store's quota of {quota}, which the "
             f"database enforces; using {quota} (raise it with `dfew-build init --quota "
             f"{config.quota}`)"
@@ -164,32 +160,21 @@ def extract_movies(
     estimates = [_estimate_frames(path) for path in movies]
     results: list[MovieResult | None] = [None] * len(movies)
     done_frames = [0] * len(movies)
-    with counting_progress(console, "frames") as progress:
-        noun = "movie" if len(movies) == 1 else "movies"
-        bar = progress.add_task(f"extracting {len(movies)} {noun}", total=sum(estimates))
+    listener.started(len(movies), sum(estimates))
 
-        def on_progress(index: int, frames: int) -> None:
-            step = max(0, min(frames, estimates[index] - done_frames[index]))
-            done_frames[index] += step
-            progress.advance(bar, step)
+    def on_progress(index: int, frames: int) -> None:
+        step = max(0, min(frames, estimates[index] - done_frames[index]))
+        done_frames[index] += step
+        listener.frames(step)
 
-        def on_result(index: int, result: MovieResult) -> None:
-            progress.advance(bar, max(0, estimates[index] - done_frames[index]))
-            done_frames[index] = estimates[index]
-            results[index] = result
-            style = {"done": "green", "skipped": "yellow", "failed": "red"}[result.status]
-            progress.console.print(
-                Text.assemble(
-                    (result.status, style), f" {Path(result.path).name}: {result.message}"
-                ),
-                highlight=False,
-                soft_wrap=True,  # one line per movie, whatever the terminal's width
-            )
+    def on_result(index: int, result: MovieResult) -> None:
+        listener.frames(max(0, estimates[index] - done_frames[index]))
+        done_frames[index] = estimates[index]
+        results[index] = result
+        listener.movie(result)
 
-        run_movies(movies, url, config, on_progress, on_result)
+    run_movies(movies, url, config, on_progress, on_result)
     summary = RunSummary([r for r in results if r is not None], time.perf_counter() - started)
-    print_summary(console, summary.results, summary.seconds)
     if config.report is not None:
         write_report(config.report, summary.results, config.settings_record())
-        console.print(f"report written to {config.report}")
     return summary

@@ -1,4 +1,4 @@
-"""The end of a run: the summary table on the console and the JSON or CSV report for review."""
+"""The end of a run: the summary table (the command prints it) and the JSON or CSV report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from analysis.atomic import atomic_write_bytes
@@ -62,11 +61,6 @@ def summary_table(results: Sequence[MovieResult], seconds: float) -> Table:
         str(sum(per_bucket.values())),
     )
     return table
-
-
-def print_summary(console: Console, results: Sequence[MovieResult], seconds: float) -> None:
-    """Print the summary table."""
-    console.print(summary_table(results, seconds))
 
 
 def write_report(path: Path, results: Sequence[MovieResult], settings: dict[str, Any]) -> Path:

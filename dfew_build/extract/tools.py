@@ -6,7 +6,6 @@ failure becomes :class:`FFmpegFailed` carrying the last line ffmpeg printed.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Sequence
 
@@ -60,11 +59,3 @@ def run_ffmpeg(args: Sequence[str], timeout_s: float | None = None) -> None:
     if done.returncode != 0:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         raise FFmpegFailed(lines[-1] if lines else f"ffmpeg exited with {done.returncode}")
-
-
-def cpu_count() -> int:
-    """Return the number of CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

@@ -1,4 +1,5 @@
-"""Running movies one after another in this process, or several at once in worker processes.
+"""Running movies one after another in this process, several at once in worker processes, or
+on a Ray cluster (:mod:`dfew_build.cluster`, one task per movie; see :func:`extract_task`).
 
 Workers are spawned processes (no inherited database connections or OpenCV state); each opens
 the store itself, builds its face detector once and takes movies from a queue. Progress and
@@ -21,10 +22,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from dfew_build.cluster import cpu_count
 from dfew_build.extract.config import ExtractConfig
 from dfew_build.extract.movie import MovieResult, extract_movie
-from dfew_build.extract.tools import cpu_count, ffmpeg_exe
+from dfew_build.extract.tools import ffmpeg_exe
 from dfew_build.faces import get_detector
 from dfew_build.store.engine import open_store
 
@@ -44,8 +47,13 @@ def run_movies(
     """Extract every movie in ``paths``, calling back with progress and each result.
 
     Uses ``config.workers`` processes (at most one per movie); with one, everything runs here.
+    With ``config.ray`` the movies run as tasks on that Ray cluster, at most ``config.workers``
+    at once; progress then comes once per movie, with its result.
     """
     workers = max(1, min(config.workers, len(paths)))
+    if config.ray is not None:
+        _run_on_ray(paths, url, config, workers, on_result)
+        return
     with _sigterm_interrupts():
         if workers == 1:
             _run_here(paths, url, config, on_progress, on_result)
@@ -53,6 +61,51 @@ def run_movies(
             threads = max(1, cpu_count() // workers)
             config = replace(config, scan=replace(config.scan, threads=threads))
             _run_workers(paths, url, config, workers, threads, on_progress, on_result)
+
+
+def _run_on_ray(
+    paths: Sequence[Path], url: str, config: ExtractConfig, workers: int, on_result: ResultFn
+) -> None:
+    from dfew_build.cluster import run_on_ray
+
+    config = replace(config, scan=replace(config.scan, threads=1))  # one CPU per Ray task
+    tasks = [(url, config, path) for path in paths]
+    run_on_ray(
+        config.ray,
+        extract_task,
+        tasks,
+        workers,
+        on_result,
+        lambda index, message: on_result(index, _lost(paths[index], message)),
+    )
+
+
+# The store and face detector of this Ray worker process, made by its first task and reused by
+# the next ones (Ray keeps worker processes between tasks).
+_ray_worker: dict[tuple, Any] = {}
+
+
+def extract_task(task: tuple[str, ExtractConfig, Path]) -> MovieResult:
+    """Extract one movie as a Ray task: ``(store url, config, movie path)`` → its result.
+
+    Idempotent, as Ray reruns a task whose node died: the movie is claimed in the store, clips
+    already cut are recognised by name, and the quota is the database's. Raises ``UserError``
+    when the store cannot be opened here.
+    """
+    url, config, path = task
+    key = (url, config.face_detector)
+    if key not in _ray_worker:
+        import cv2
+
+        cv2.setNumThreads(1)
+        _ray_worker.clear()
+        _ray_worker[key] = (open_store(url), ffmpeg_exe(), get_detector(config.face_detector))
+    store, exe, faces = _ray_worker[key]
+    return extract_movie(path, config, store, exe, faces)
+
+
+def _lost(path: Path, message: str) -> MovieResult:
+    return MovieResult(path=str(path), status="failed", message=message)
 
 
 @contextlib.contextmanager

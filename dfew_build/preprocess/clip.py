@@ -18,8 +18,8 @@ import av
 import cv2
 import numpy as np
 
-from dfew_build.extract.catalog import file_sha256
 from dfew_build.faces import FaceDetector
+from dfew_build.files import file_sha256
 from dfew_build.preprocess.align import align_face
 from dfew_build.preprocess.resample import resample_frames
 from dfew_build.preprocess.search import FaceSearch

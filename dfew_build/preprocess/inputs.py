@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dfew_build.errors import UserError
-from dfew_build.extract.run import VIDEO_SUFFIXES
+from dfew_build.files import VIDEO_SUFFIXES
 from dfew_build.label_export import read_clip_files, read_dfew_split
 from dfew_build.preprocess.clip import ClipJob
 from dfew_build.store.engine import open_store

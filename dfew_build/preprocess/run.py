@@ -19,16 +19,14 @@ import csv
 import io
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
-from rich.text import Text
-
 from analysis.atomic import atomic_write_bytes
 from dfew_build.errors import UserError
-from dfew_build.extract.run import prepare_out_dir
 from dfew_build.faces import DEFAULT_DETECTOR, get_detector
+from dfew_build.files import prepare_out_dir
 from dfew_build.preprocess.clip import (
     DROPPED,
     FAILED,
@@ -41,7 +39,6 @@ from dfew_build.preprocess.clip import (
 from dfew_build.preprocess.inputs import LabelledClip, clip_files, plan_jobs, read_labels
 from dfew_build.preprocess.sheet import write_contact_sheet
 from dfew_build.preprocess.workers import run_clips
-from dfew_build.progress import counting_progress
 from training.errors import ShardFormatError
 from training.shards import ShardWriter
 from training.splits import SplitClip, split_files
@@ -66,7 +63,8 @@ REPORT_COLUMNS = (
 @dataclass(frozen=True)
 class PreprocessConfig:
     """Settings of one run: folders, clip shape, detector and its input width, the face-ratio
-    rule, worker processes, and whether to write JPEGs; see ``dfew-build preprocess --help``."""
+    rule, worker processes (or Ray tasks at once), whether to write JPEGs, and the Ray
+    cluster's address to run on; see ``dfew-build preprocess --help``."""
 
     labels_dir: Path
     out_dir: Path
@@ -79,6 +77,7 @@ class PreprocessConfig:
     workers: int = 1
     jpeg: bool = False
     sheet_clips: int = 8
+    ray: str | None = None
 
     def clip_settings(self) -> ClipSettings:
         """Return the per-clip settings the workers get."""
@@ -122,14 +121,33 @@ def check_config(config: PreprocessConfig) -> None:
         raise UserError(f"--detect-width {config.detect_width} is too small — use 32 or more")
 
 
-def preprocess(config: PreprocessConfig, url: str, console: Console) -> PreprocessSummary:
+def _nothing(*_args: object) -> None:
+    """The default of every :class:`PreprocessListener` callback."""
+
+
+@dataclass
+class PreprocessListener:
+    """How :func:`preprocess` reports while it runs; each callback defaults to nothing.
+
+    ``started(clips, detector)``: the clips to do and the detector's name; ``clip(name, status,
+    reason)``: one clip finished (``kept``, ``dropped`` or ``failed``).
+    """
+
+    started: Callable[[int, str], None] = _nothing
+    clip: Callable[[str, str, str], None] = _nothing
+
+
+def preprocess(
+    config: PreprocessConfig, url: str, listener: PreprocessListener | None = None
+) -> PreprocessSummary:
     """Preprocess every clip of ``config.labels_dir`` into shards in ``config.out_dir``.
 
-    Clips already in the folder's index are skipped (a rerun does the rest). Shows a progress
-    bar over clips, prints one line per clip that is not kept, writes the report and contact
-    sheet, and returns the summary. Raises ``UserError`` before any work for problems that
-    would fail every clip, and after writing what was finished when a worker process dies.
+    Clips already in the folder's index are skipped (a rerun does the rest). Reports each clip
+    to ``listener``, writes the report and contact sheet, and returns the summary. Raises
+    ``UserError`` before any work for problems that would fail every clip, and after writing
+    what was finished when a worker process dies or a Ray node cannot run its tasks.
     """
+    listener = listener or PreprocessListener()
     check_config(config)
     labelled = read_labels(config.labels_dir)
     jobs, unknown = plan_jobs(labelled, clip_files(url, config.clips_dir, config.labels_dir))
@@ -160,8 +178,8 @@ def preprocess(config: PreprocessConfig, url: str, console: Console) -> Preproce
     provenance = {"detector": detector.name, "detector_version": detector.version}
 
     try:
-        with writer, counting_progress(console, "clips") as progress:
-            bar = progress.add_task(f"preprocessing with {detector.name}", total=len(todo))
+        with writer:
+            listener.started(len(todo), detector.name)
 
             def on_outcome(job: ClipJob, outcome: ClipOutcome) -> None:
                 if outcome.status == KEPT and outcome.tensor is not None:
@@ -175,17 +193,19 @@ def preprocess(config: PreprocessConfig, url: str, console: Console) -> Preproce
                         **provenance,
                         **fold,
                     )
-                else:
-                    style = "yellow" if outcome.status == DROPPED else "red"
-                    progress.console.print(
-                        Text.assemble((outcome.status, style), f" {job.clip}: {outcome.reason}"),
-                        highlight=False,
-                    )
                 rows.append(_row(job, outcome.status, outcome.reason, outcome))
                 summary.frames_decoded += outcome.frames_decoded
-                progress.advance(bar)
+                listener.clip(job.clip, outcome.status, outcome.reason)
 
-            run_clips(todo, detector, options, config.clip_settings(), config.workers, on_outcome)
+            run_clips(
+                todo,
+                detector,
+                options,
+                config.clip_settings(),
+                config.workers,
+                on_outcome,
+                config.ray,
+            )
     except OSError as exc:
         raise UserError(
             f"cannot write into {config.out_dir} ({exc}) — free space or fix permissions, then "

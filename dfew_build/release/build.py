@@ -184,7 +184,7 @@ def build_release(
             progress.clip(job.clip, outcome.status, outcome.reason)
 
         options = {"input_width": config.detect_width}
-        run_clips(jobs, detector, options, settings, config.workers, on_outcome)
+        run_clips(jobs, detector, options, settings, config.workers, on_outcome, config.ray)
 
     progress.step("writing tables, shards and the datasheet")
     rows = [_row(number, clips[name], data, labels, outcomes) for number, name in release.items()]

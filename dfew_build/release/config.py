@@ -26,6 +26,7 @@ class ReleaseConfig:
     detect_width: int = 640
     min_face_ratio: float = 0.5
     workers: int = 1
+    ray: str | None = None  # a Ray cluster's address: run the clips there (see --ray)
     shard_size: int = 112
 
     @property
