@@ -8,6 +8,7 @@ session, register the pages this account may open, run the chosen one.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,10 +18,14 @@ from annotation_app.navigation import pages_for
 from annotation_app.text import plain
 from dfew_build.errors import UserError
 
+ICON = Path(__file__).with_name("frontend") / "icon.png"
+
 
 def main() -> None:
     """Draw one run of the app."""
-    st.set_page_config(page_title="DFEW annotation", page_icon=":material/theaters:", layout="wide")
+    # The tab's icon is the app's own file: a Material icon here would be fetched from an
+    # outside host (fonts.gstatic.com) on every page.
+    st.set_page_config(page_title="DFEW annotation", page_icon=str(ICON), layout="wide")
     config = parse_config(script_arguments(__file__), os.environ)
     try:
         ctx = page_context(config)

@@ -101,18 +101,28 @@ def sign_out(store: Store, token: str | None) -> None:
     logout(store, token)
 
 
+# The icon of each kind of message (Material icons come from Streamlit's own font file).
+FLASH_ICONS = {
+    "info": ":material/info:",
+    "success": ":material/check_circle:",
+    "warning": ":material/warning:",
+    "error": ":material/error:",
+}
+
+
 def flash(message: str, kind: str = "info") -> None:
-    """Queue a message for the next run: kind "toast" pops up in a corner, "info", "success",
-    "warning" and "error" show at the top of the page."""
+    """Queue a message for the next run, of kind "info", "success", "warning" or "error"."""
     st.session_state[FLASH_KEY] = (kind, message)
 
 
 def show_flash() -> None:
-    """Show and forget the queued message, if any, as plain text (it may quote user data)."""
+    """Show and forget the queued message, if any, as plain text (it may quote user data), in
+    a toast that floats over the page: a message never moves the buttons under a second
+    click."""
     queued = st.session_state.pop(FLASH_KEY, None)
     if queued is not None:
         kind, message = queued
-        getattr(st, kind)(plain(message))
+        st.toast(plain(message), icon=FLASH_ICONS.get(kind), duration="long")
 
 
 def local_day_start(now: datetime | None = None) -> datetime:

@@ -1,6 +1,11 @@
-"""The voting player: a Streamlit component (``frontend/player.js``) that owns the clip, the
-keys 1–7, the emotion buttons, the preloaded next clip, the annotator's counter and the
-broken-clip report, and talks to the server's ``/api/vote`` and ``/api/report`` routes."""
+"""The player: a Streamlit component (``frontend/player.js``) that owns the clip, the keys, the
+buttons, the preloaded next clip and the counter, in one of two modes:
+
+* voting: keys 1–7 and the emotion buttons, the broken-clip report; it talks to the server's
+  ``/api/vote`` and ``/api/report`` routes;
+* screening: keys A (accept) and R (reject, then 1–n for the reason) beside the clip, a
+  "n of N left" counter; it talks to ``/api/screen``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import streamlit as st
 
 from analysis.emotions import EMOTIONS
 from dfew_build.campaign.assign import Assignment
+from dfew_build.campaign.screening import REJECT_REASONS, ScreeningTask, ScreeningTurn
 
 FRONTEND = Path(__file__).with_name("frontend")
 
@@ -25,6 +31,24 @@ def clip_address(assignment: Assignment | None) -> dict | None:
         "src": f"/api/clip/{assignment.clip_id}",
         "label": f"Clip {assignment.clip_name}",
     }
+
+
+def candidate_address(task: ScreeningTask | None) -> dict | None:
+    """Return what the screening player needs of a candidate (its clip id as the lease, the
+    clip's address on the app's server, a text alternative), or None for None."""
+    if task is None:
+        return None
+    movie = f" from {task.movie}" if task.movie else ""
+    return {
+        "lease": task.clip_id,
+        "src": f"/api/clip/{task.clip_id}",
+        "label": f"Candidate clip {task.clip_name}{movie}",
+    }
+
+
+def queue_counter(turn: ScreeningTurn) -> str:
+    """Return the screening counter's text, e.g. "3 of 17 left to screen"."""
+    return f"{turn.left:,} of {turn.total:,} left to screen"
 
 
 @cache
@@ -50,5 +74,20 @@ def voting_player(current: Assignment, ahead: Assignment | None, today: int, tot
             "emotions": list(EMOTIONS),
             "today": today,
             "total": total,
+        },
+    )
+
+
+def screening_player(turn: ScreeningTurn) -> None:
+    """Mount the player in screening mode on ``turn``'s candidate with the next one preloaded.
+    Returns None."""
+    browser_component()(
+        key="screening-player",
+        data={
+            "mode": "screen",
+            "current": candidate_address(turn.current),
+            "ahead": candidate_address(turn.ahead),
+            "reasons": list(REJECT_REASONS),
+            "counter": queue_counter(turn),
         },
     )

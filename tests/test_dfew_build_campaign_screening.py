@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from dfew_build.campaign.assign import next_clip
 from dfew_build.campaign.errors import NotAllowed
-from dfew_build.campaign.screening import decide, next_candidate
+from dfew_build.campaign.figures import clip_states
+from dfew_build.campaign.gold import add_gold
+from dfew_build.campaign.screening import (
+    candidate_pair,
+    decide,
+    decide_for_player,
+    next_candidate,
+)
 from dfew_build.errors import UserError
 from dfew_build.store.clock import now_utc
 from dfew_build.store.engine import init_store
@@ -78,3 +85,50 @@ def test_annotators_cannot_screen(sqlite_url: str) -> None:
         decide(store, annotator, clip, accept=True)
     with store.read() as session:
         assert session.scalar(select(Clip.status)) == "candidate"
+
+
+def test_gold_clips_never_enter_the_screening_queue(store_url: str) -> None:
+    store = init_store(store_url)
+    ids = add_clips(store, ["c1", "g1", "c2", "g2", "c3"], status="candidate")
+    with store.write() as session:
+        add_gold(session, "g1", 3)
+        add_gold(session, "g2", 5, example=True)
+    reviewer = quick_people(store, ["rev"], role="reviewer")["rev"]
+    turn = candidate_pair(store, reviewer, now=NOW)
+    assert (turn.current.clip_name, turn.ahead.clip_name) == ("c1", "c2")
+    assert (turn.left, turn.total) == (3, 3) == (candidates_on_the_dashboard(store), 3)
+    with pytest.raises(UserError, match="gold clip"):
+        decide(store, reviewer, ids["g1"], accept=True, now=NOW)
+    seen = []
+    while (task := next_candidate(store, reviewer, now=NOW)) is not None:
+        seen.append(task.clip_name)
+        decide(store, reviewer, task.clip_id, accept=True, now=NOW)
+    assert seen == ["c1", "c2", "c3"]
+    assert candidate_pair(store, reviewer, now=NOW).left == 0
+    assert candidates_on_the_dashboard(store) == 0
+
+
+def candidates_on_the_dashboard(store) -> int:
+    """Return the dashboard's count of candidates to screen."""
+    with store.read() as session:
+        return int(clip_states(session)["candidate"])
+
+
+def test_the_screening_player_holds_two_candidates_and_moves_on(store_url: str) -> None:
+    store = init_store(store_url)
+    add_clips(store, ["c1", "c2", "c3"], status="candidate")
+    tokens = quick_people(store, ["r1", "r2"], role="reviewer")
+    turn = candidate_pair(store, tokens["r1"], now=NOW)
+    assert (turn.current.clip_name, turn.ahead.clip_name, turn.left) == ("c1", "c2", 3)
+    # The second reviewer gets neither of the first one's two claims.
+    other = candidate_pair(store, tokens["r2"], now=NOW)
+    assert (other.current.clip_name, other.ahead) == ("c3", None)
+    turn = decide_for_player(store, tokens["r1"], turn.current.clip_id, False, "other", now=NOW)
+    assert turn.saved and turn.message == "Saved: rejected (other)."
+    assert (turn.current.clip_name, turn.ahead, turn.left, turn.total) == ("c2", None, 2, 3)
+    # A stale decision (the clip went to the other reviewer's decision) saves nothing.
+    decide(store, tokens["r2"], other.current.clip_id, True, now=NOW)
+    stale = decide_for_player(store, tokens["r1"], other.current.clip_id, False, now=NOW)
+    assert not stale.saved and stale.message.startswith("Not saved: clip c3 was already")
+    with store.read() as session:
+        assert session.scalar(select(Clip.status).where(Clip.name == "c3")) == "accepted"

@@ -11,6 +11,10 @@
 // completed. Timing: each vote carries the seconds its clip was on screen in a visible tab
 // (the Page Visibility API pauses the count while the tab is hidden); the server clamps them.
 
+// In screening mode (data.mode "screen") the same player shows candidates: keys A (accept) and
+// R (reject, then 1–n for the reason, Escape to go back) post to /api/screen; the buttons sit
+// beside the clip and the counter says how many candidates are left.
+
 const STATE = Symbol("dfew-player");
 const ANSWER_TIMEOUT_MS = 30000; // a vote, undo or report not answered by then is reported
 
@@ -25,7 +29,8 @@ function makeVideo() {
 }
 
 function createPlayer(root) {
-  root.replaceChildren();
+  // Keep the <div><style> Streamlit puts in the component's element: it holds player.css.
+  root.replaceChildren(...[...root.children].filter((child) => child.querySelector("style, link")));
   const stage = document.createElement("div");
   stage.className = "dfew-stage";
   const videos = [makeVideo(), makeVideo()];
@@ -60,6 +65,7 @@ function createPlayer(root) {
     root, videos, buttons, status, counter, reason, undo,
     shown: 0, current: null, ahead: null, busy: false, emotions: [],
     last: null, changing: false, watch: { ms: 0, since: null },
+    mode: "vote", reasons: [], rejecting: false,
   };
   undo.addEventListener("click", () => startChange(player));
   document.addEventListener("visibilitychange", () => {
@@ -124,7 +130,11 @@ function showCurrent(player, keepWatch = false) {
   if (player.current === null) {
     front.pause();
     front.hidden = true;
-    player.status.textContent = "No clip needs your vote right now. Thank you! Come back later.";
+    const empty = player.mode === "screen"
+      ? "No candidate clip is waiting for screening."
+      : "No clip needs your vote right now. Thank you! Come back later.";
+    const said = player.status.textContent; // the last answer's message stays in front
+    if (!said.endsWith(empty)) player.status.textContent = `${said} ${empty}`.trim();
     return;
   }
   if (back.getAttribute("src") === player.current.src) {
@@ -185,7 +195,46 @@ function endChange(player, message) {
   if (message !== undefined) player.status.textContent = message;
 }
 
+function button(text, className, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = className;
+  element.textContent = text;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function drawScreenButtons(player) {
+  if (player.buttons.childElementCount) return;
+  player.root.classList.add("dfew-screen");
+  const accept = button("A · Accept", "dfew-decision dfew-accept", () => decide(player, true));
+  const reject = button("R · Reject…", "dfew-decision dfew-reject", () => askReason(player, true));
+  const reasons = document.createElement("div");
+  reasons.className = "dfew-reasons";
+  reasons.hidden = true;
+  reasons.append(
+    ...player.reasons.map((reason, index) =>
+      button(`${index + 1} · ${reason}`, "dfew-reason", () => decide(player, false, reason))),
+    button("Esc · Back", "dfew-reason dfew-back", () => askReason(player, false)),
+  );
+  player.reasonList = reasons;
+  player.buttons.append(accept, reject, reasons);
+}
+
+function askReason(player, rejecting) {
+  player.rejecting = rejecting;
+  player.reasonList.hidden = !rejecting;
+}
+
+function decide(player, accept, reason = null) {
+  askReason(player, false);
+  if (player.busy || player.current === null) return;
+  player.busy = true;
+  return act(player, "/api/screen", { accept, reason, lease: player.current.lease }, {});
+}
+
 function drawButtons(player) {
+  if (player.mode === "screen") return drawScreenButtons(player);
   if (player.buttons.childElementCount === player.emotions.length) return;
   player.buttons.replaceChildren(
     ...player.emotions.map((name, index) => {
@@ -277,6 +326,7 @@ async function act(player, route, fields, { done = () => {}, failed = () => {}, 
   const moved = !player.current || !turn.current || turn.current.lease !== player.current.lease;
   player.current = turn.current;
   player.ahead = turn.ahead;
+  player.status.textContent = turn.message;
   if (leave && !moved) {
     leave();
   } else {
@@ -284,8 +334,8 @@ async function act(player, route, fields, { done = () => {}, failed = () => {}, 
     const playing = player.videos[player.shown].getAttribute("src");
     showCurrent(player, Boolean(early && turn.current && playing === turn.current.src));
   }
-  player.status.textContent = turn.message;
-  showCounts(player, turn.today, turn.total);
+  if (turn.counter !== undefined) player.counter.textContent = turn.counter;
+  else showCounts(player, turn.today, turn.total);
 }
 
 function onKey(player, event) {
@@ -295,6 +345,7 @@ function onKey(player, event) {
   if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) {
     return;
   }
+  if (player.mode === "screen") return onScreenKey(player, event);
   if (event.key === "u" || event.key === "U") {
     event.preventDefault();
     startChange(player);
@@ -310,6 +361,18 @@ function onKey(player, event) {
     event.preventDefault();
     vote(player, emotion);
   }
+}
+
+function onScreenKey(player, event) {
+  const key = event.key.toLowerCase();
+  const choice = Number(event.key);
+  if (key === "a") decide(player, true);
+  else if (key === "r") askReason(player, true);
+  else if (key === "escape" && player.rejecting) askReason(player, false);
+  else if (player.rejecting && Number.isInteger(choice) && choice >= 1 && choice <= player.reasons.length) {
+    decide(player, false, player.reasons[choice - 1]);
+  } else return;
+  event.preventDefault();
 }
 
 // A login made on this page comes with a one-time hand-off code: posted to /api/session, it
@@ -331,7 +394,7 @@ function carryLogin(component, code) {
 export default function (component) {
   const { data } = component;
   if (data.handoff) carryLogin(component, data.handoff);
-  if (data.emotions) update(component);
+  if (data.emotions || data.mode === "screen") update(component);
 }
 
 function update(component) {
@@ -341,9 +404,13 @@ function update(component) {
     player = createPlayer(parentElement);
     parentElement[STATE] = player;
   }
-  player.emotions = data.emotions;
+  player.mode = data.mode || "vote";
+  player.emotions = data.emotions || [];
+  player.reasons = data.reasons || [];
   drawButtons(player);
-  if (!player.counter.textContent) showCounts(player, data.today, data.total);
+  if (data.counter !== undefined) {
+    if (!player.busy) player.counter.textContent = data.counter;
+  } else if (!player.counter.textContent) showCounts(player, data.today, data.total);
   const fresh = data.current ? data.current.lease : null;
   const mine = player.current ? player.current.lease : null;
   if (!player.busy && fresh !== mine) {

@@ -17,10 +17,16 @@ def render(ctx: PageContext) -> None:
     rows = gold_clips(ctx.store, ctx.token)
     examples = sum(row.example for row in rows)
     rules = ctx.config.rules
+    quiz = len(rows) - examples
     st.caption(
-        f"{len(rows) - examples} quiz clips, {examples} guide examples. The quiz draws "
-        f"{rules.quiz_size} quiz clips; {rules.pass_mark:.0%} right qualifies."
+        f"{quiz} quiz clips, {examples} guide examples. The quiz draws "
+        f"{min(rules.quiz_size, quiz)} quiz clips; {rules.pass_mark:.0%} right qualifies."
     )
+    if quiz < rules.quiz_size:
+        st.warning(
+            f"Only {quiz} quiz clips for a quiz of {rules.quiz_size}: every attempt asks all of "
+            "them, so a retake repeats clips. Mark more clips as gold (not as guide examples)."
+        )
     if rows:
         st.dataframe(
             [

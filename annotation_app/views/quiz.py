@@ -29,9 +29,11 @@ def render(ctx: PageContext) -> None:
             switch_to(links.VOTE, "Vote")
         return
     mark = ctx.config.rules.pass_mark
+    questions, _ = gold.quiz_length(ctx.store, ctx.config.rules)
+    again = " A retake asks other clips where there are any." if result is not None else ""
     st.write(
-        f"Answer {ctx.config.rules.quiz_size} clips whose emotion is known; {mark:.0%} right "
-        "qualifies you to vote. Read the guide first."
+        f"Answer {questions} clip{'s' if questions != 1 else ''} whose emotion is known; "
+        f"{mark:.0%} right qualifies you to vote. Read the guide first.{again}"
     )
     st.button("Start the quiz", type="primary", on_click=_start, args=(ctx,))
 
@@ -84,10 +86,9 @@ def _show_result(result: gold.QuizResult) -> None:
     verdict = "passed" if result.passed else "not passed"
     st.subheader(f"Last attempt: {result.n_correct} of {result.n_questions} ({verdict})")
     rows = [
-        {"clip": clip, "your answer": EMOTIONS[given - 1], "expected": EMOTIONS[truth - 1]}
-        for clip, given, truth in result.answers
-        if given != truth
+        {"the face showed": EMOTIONS[truth - 1], "you chose": EMOTIONS[given - 1], "times": n}
+        for truth, given, n in result.confusions()
     ]
     if rows:
-        st.write("Clips you read differently:")
+        st.write("Emotions you read differently (look at their cues in the guide):")
         st.dataframe(rows, hide_index=True)

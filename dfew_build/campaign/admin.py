@@ -35,6 +35,8 @@ class Dashboard:
     annotators: pd.DataFrame
     kappa: float | None
     complete_clips: int
+    alpha: float | None
+    alpha_clips: int
     emotions: pd.DataFrame
     reports: pd.DataFrame
     rare: pd.DataFrame
@@ -62,6 +64,7 @@ def dashboard(
         suggestions = figures.load_suggestions(session)
     threshold = default_threshold(n_raters) if threshold is None else threshold
     kappa, complete = figures.kappa_so_far(votes, n_raters)
+    alpha, alpha_clips = figures.alpha_so_far(votes)
     return Dashboard(
         votes_per_clip=n_raters,
         threshold=threshold,
@@ -70,6 +73,8 @@ def dashboard(
         annotators=figures.annotator_table(votes, gold, n_raters, day_start),
         kappa=kappa,
         complete_clips=complete,
+        alpha=alpha,
+        alpha_clips=alpha_clips,
         emotions=figures.emotion_distribution(votes, n_raters, threshold),
         reports=reports,
         rare=figures.rare_expression_tally(votes, n_raters, threshold, suggestions),

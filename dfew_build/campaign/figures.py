@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from analysis.agreement import fleiss_kappa
 from analysis.emotions import EMOTIONS
 from analysis.errors import AnalysisInputError
+from analysis.krippendorff import krippendorff_alpha
 from analysis.vote_counts import single_labels, vote_counts
 from dfew_build.store.clock import as_utc
 from dfew_build.store.models import (
@@ -139,12 +140,14 @@ def clip_states(session: Session) -> pd.Series:
 def load_reports(session: Session) -> pd.DataFrame:
     """Return the broken-clip reports, oldest first.
 
-    Columns: clip, clip_id, status, reporter, reason, created_at, resolution.
+    Columns: clip, clip_id, path (the clip file as stored), status, reporter, reason,
+    created_at, resolution.
     """
     query = (
         select(
             Clip.name.label("clip"),
             Clip.id.label("clip_id"),
+            Clip.path,
             Clip.status,
             Annotator.name.label("reporter"),
             BrokenReport.reason,
@@ -155,7 +158,16 @@ def load_reports(session: Session) -> pd.DataFrame:
         .join(Annotator, BrokenReport.annotator_id == Annotator.id)
         .order_by(BrokenReport.created_at)
     )
-    columns = ["clip", "clip_id", "status", "reporter", "reason", "created_at", "resolution"]
+    columns = [
+        "clip",
+        "clip_id",
+        "path",
+        "status",
+        "reporter",
+        "reason",
+        "created_at",
+        "resolution",
+    ]
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
@@ -245,14 +257,27 @@ def kappa_so_far(votes: pd.DataFrame, n_raters: int) -> tuple[float | None, int]
         return None, len(counts)
 
 
-def emotion_distribution(votes: pd.DataFrame, n_raters: int, threshold: int) -> pd.DataFrame:
-    """Return, per emotion (index: names), votes on complete clips and single labels.
+def alpha_so_far(votes: pd.DataFrame) -> tuple[float | None, int]:
+    """Return Krippendorff's alpha (nominal) over every clip with 2 or more votes so far (None
+    when undefined) and the number of those clips."""
+    counts = vote_counts(votes[["clip", "annotator", "emotion"]]) if len(votes) else None
+    if counts is None:
+        return None, 0
+    pairable = int((counts.sum(axis=1) >= 2).sum())
+    try:
+        return krippendorff_alpha(counts), pairable
+    except AnalysisInputError:
+        return None, pairable
 
-    Columns: votes (int), vote_share (0..1), single_labels (clips whose votes for the emotion
-    exceed ``threshold``).
+
+def emotion_distribution(votes: pd.DataFrame, n_raters: int, threshold: int) -> pd.DataFrame:
+    """Return, per emotion (index: names), the votes cast so far and the single labels.
+
+    Columns: votes (int, every vote so far), vote_share (0..1 of those), single_labels
+    (complete clips whose votes for the emotion exceed ``threshold``).
     """
+    totals = np.bincount(votes["emotion"].to_numpy(dtype="int64"), minlength=8)[1:8]
     counts = complete_counts(votes, n_raters)
-    totals = counts.sum(axis=0).reindex(range(1, 8), fill_value=0).to_numpy()
     labels = single_labels(counts, threshold, n_raters) if len(counts) else pd.Series([])
     per_label = labels[labels > 0].value_counts().reindex(range(1, 8), fill_value=0).to_numpy()
     share = totals / totals.sum() if totals.sum() else np.zeros(7)

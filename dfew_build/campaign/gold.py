@@ -2,9 +2,10 @@
 
 An admin marks gold clips: *examples*, one per emotion, illustrate the guide; the others are
 quiz questions. A new annotator takes a quiz of up to ``rules.quiz_size`` quiz clips drawn at
-random; the attempt is scored when its last answer lands, and reaching ``rules.pass_mark``
-(default 80 %) qualifies the account for voting. Quiz answers live in their own table and are
-never votes; gold clips are never handed out for voting.
+random, a retake first drawing clips this annotator was not asked before (so that it cannot be
+passed from memory); the attempt is scored when its last answer lands, and reaching
+``rules.pass_mark`` (default 80 %) qualifies the account for voting. Quiz answers live in their
+own table and are never votes; gold clips are never handed out for voting.
 """
 
 from __future__ import annotations
@@ -70,6 +71,29 @@ class QuizResult:
     def score(self) -> float:
         """Return the share of right answers, 0..1."""
         return self.n_correct / self.n_questions
+
+    def confusions(self) -> list[tuple[int, int, int]]:
+        """Return the emotions read differently, without naming any clip: (known emotion,
+        given emotion, how many times), most frequent first, then by emotion code."""
+        pairs: dict[tuple[int, int], int] = {}
+        for _, given, truth in self.answers:
+            if given != truth:
+                pairs[truth, given] = pairs.get((truth, given), 0) + 1
+        return sorted(
+            ((truth, given, n) for (truth, given), n in pairs.items()),
+            key=lambda row: (-row[2], row[0], row[1]),
+        )
+
+
+def quiz_length(store: Store, rules: CampaignRules | None = None) -> tuple[int, int]:
+    """Return (questions in a new attempt, quiz clips marked): the attempt has
+    ``rules.quiz_size`` questions, or every quiz clip when fewer are marked."""
+    rules = rules or CampaignRules()
+    with store.read() as session:
+        marked = session.scalar(
+            select(func.count()).select_from(GoldClip).where(GoldClip.example.is_(False))
+        )
+    return min(rules.quiz_size, marked), marked
 
 
 def add_gold(
@@ -149,7 +173,8 @@ def start_quiz(
     """Return the id of the account's open quiz attempt, starting one when there is none.
 
     A new attempt draws ``rules.quiz_size`` quiz clips (all of them when fewer exist) in random
-    order. Raises UserError when no quiz clip exists yet.
+    order, first from the clips this account was never asked, then (only when those run out)
+    from the ones it saw before. Raises UserError when no quiz clip exists yet.
     """
     rules, now, rng = rules or CampaignRules(), now_utc(now), rng or random.SystemRandom()
     with store.write() as session:
@@ -169,7 +194,19 @@ def start_quiz(
                 "the quiz has no questions yet — an admin must mark gold clips "
                 "(dfew-build gold add CLIP EMOTION)"
             )
-        chosen = rng.sample(pool, min(rules.quiz_size, len(pool)))
+        seen = set(
+            session.scalars(
+                select(QuizAnswer.clip_id)
+                .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+                .where(QuizAttempt.annotator_id == actor.id)
+            )
+        )
+        fresh = [clip_id for clip_id in pool if clip_id not in seen]
+        size = min(rules.quiz_size, len(pool))
+        chosen = rng.sample(fresh, min(size, len(fresh)))
+        again = [clip_id for clip_id in pool if clip_id in seen]
+        chosen += rng.sample(again, size - len(chosen))
+        rng.shuffle(chosen)
         attempt = QuizAttempt(
             annotator_id=actor.id,
             pass_mark=rules.pass_mark,

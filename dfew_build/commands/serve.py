@@ -154,6 +154,9 @@ def streamlit_command(
         "false",
         "--client.toolbarMode",
         "minimal",
+        # A calm blue for primary buttons: Streamlit's default red reads as an error.
+        "--theme.primaryColor",
+        "#3b6ea5",
     ]
     if args.address:
         command += ["--server.address", args.address]

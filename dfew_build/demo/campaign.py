@@ -21,7 +21,9 @@ from dfew_build.store.engine import Store
 from dfew_build.store.models import Annotator, Clip
 
 GOLD_EMOTION = 3  # Neutral: carphone's speaker talks calmly throughout
-GOLD_CLIPS = 2
+GOLD_CLIPS = 2  # quiz questions
+# The guide's example clips: one per emotion the demo has (its clips show Neutral only).
+EXAMPLE_EMOTIONS = (GOLD_EMOTION,)
 
 
 @dataclass
@@ -90,11 +92,15 @@ def prepare_campaign(
     store = open_store(url)
     try:
         campaign.secrets = register_people(store, people)
-        campaign.gold = first_clips(store, GOLD_CLIPS)
+        campaign.gold = first_clips(store, GOLD_CLIPS + len(EXAMPLE_EMOTIONS))
     finally:
         store.dispose()
-    for name in campaign.gold:
+    for name in campaign.gold[:GOLD_CLIPS]:
         run_command(console, "dfew-build", ["--db", url, "gold", "add", name, str(GOLD_EMOTION)])
+    for name, emotion in zip(campaign.gold[GOLD_CLIPS:], EXAMPLE_EMOTIONS, strict=True):
+        run_command(
+            console, "dfew-build", ["--db", url, "gold", "add", name, str(emotion), "--example"]
+        )
     return campaign
 
 

@@ -23,7 +23,13 @@ from rich.text import Text
 
 from analysis.emotions import EMOTIONS
 from dfew_build.campaign.accounts import login
-from dfew_build.demo.campaign import GOLD_EMOTION, DemoCampaign, claim_folder, prepare_campaign
+from dfew_build.demo.campaign import (
+    GOLD_CLIPS,
+    GOLD_EMOTION,
+    DemoCampaign,
+    claim_folder,
+    prepare_campaign,
+)
 from dfew_build.demo.crowd import simulate_crowd
 from dfew_build.demo.noise import NoiseModel
 from dfew_build.demo.steps import run_command
@@ -215,7 +221,8 @@ def print_logins(console: Console, campaign: DemoCampaign, url: str) -> None:
     console.print(
         f"annotation app: {url}\n"
         "1. log in as admin → Screening: accept the candidate clips;\n"
-        "2. log in as ann1 (or ann2) → Guide, then the Quiz: its two gold clips are "
+        "2. log in as ann1 (or ann2) → Guide (its example clip shows "
+        f"{EMOTIONS[GOLD_EMOTION - 1]}), then the Quiz: its {GOLD_CLIPS} gold clips are "
         f"{EMOTIONS[GOLD_EMOTION - 1]};\n"
         "3. Vote: keys 1–7 or the buttons; the admin's Dashboard follows the campaign.\n"
         f"The store is {campaign.url}; stop the app with Ctrl+C and start it again with "
