@@ -49,6 +49,7 @@ from dfew_build.errors import UserError
 from dfew_build.store.engine import Store, open_store
 
 CLIP_CACHE = "private, max-age=3600"
+COOKIE_DAYS = 400  # browsers cap cookie lifetimes at 400 days; expiry is the server's
 MEDIA_PREFIX = "/media/"  # where Streamlit serves st.video's files
 STORE_BUSY = (
     "The annotation store is busy or out of reach right now (another program may hold its "
@@ -95,15 +96,21 @@ async def open_session(request: Request) -> Response:
 
 
 def _with_session_cookie(response: Response, request: Request, token: str) -> Response:
-    """Return ``response`` setting the session cookie to ``token`` for as long as a login lasts
-    idle (HttpOnly, SameSite=Strict, Secure under HTTPS)."""
+    """Return ``response`` setting the session cookie to ``token`` (HttpOnly, SameSite=Strict,
+    Secure under HTTPS, also when a TLS proxy in front says so in X-Forwarded-Proto).
+
+    The cookie outlives any idle limit (COOKIE_DAYS): the server's session row decides expiry
+    and revocation, so a page that never refreshes the cookie (the dashboard) does not lose a
+    login the server still holds live.
+    """
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(server_config().rules.session.total_seconds()),
+        max_age=COOKIE_DAYS * 24 * 3600,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or forwarded == "https",
         path="/",
     )
     return response

@@ -317,6 +317,8 @@ def test_a_login_lasts_across_reloads_and_tabs_until_logout(server) -> None:
             tab.wait_for_function(_PLAYING)
             (cookie,) = [c for c in tab.context.cookies() if c["name"] == "dfew_session"]
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+            # The server's session decides expiry; the cookie outlives any idle limit.
+            assert cookie["expires"] > time.time() + 300 * 24 * 3600
             # A clip comes in pieces (range requests) and may be cached by this browser only.
             clip = tab.request.get(
                 f"{url}/api/clip/{campaign.clips['clip000']}", headers={"Range": "bytes=0-99"}
