@@ -18,8 +18,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -42,6 +44,9 @@ from dfew_build.store.models import (
 )
 from tests.app_fixtures import Campaign, cut_clips, qualify, quick_people, seed_campaign
 from tests.ports import free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -71,6 +76,21 @@ def _chromium() -> str:
             pytest.fail(f"{reason} — .ci/run must install them")
         pytest.skip(reason)
     return path
+
+
+@contextmanager
+def _launched_browser() -> Iterator[Browser]:
+    """Yield headless Chromium driven by Playwright (skip as :func:`_chromium` says), closed
+    afterwards."""
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture
@@ -169,34 +189,28 @@ _PLAYING = (
 
 
 def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = _log_in(browser, url, "ann", campaign.secrets["ann"])
-            page.get_by_role("button", name="Take the quiz").click()
-            page.get_by_role("button", name="Start the quiz").click()
-            for position in range(1, 8):
-                page.get_by_text(f"Question {position} of 7").wait_for()
-                key, emotion = _question(campaign)
-                # Streamlit marks a keyed widget with the class st-key-KEY: wait for this
-                # question's own buttons, not the previous question's fading ones.
-                page.locator(f".st-key-{key}-7").wait_for()
-                page.keyboard.press(str(emotion))
-            page.get_by_text("Passed with 7 of 7").wait_for()
-            page.get_by_role("button", name="Start voting").click()
-            page.get_by_role("heading", name="Vote").wait_for()
-            page.get_by_role("button", name="4 · Angry").wait_for()
-            page.wait_for_function(_PLAYING)
-            _screenshot(page, tmp_path, "voting-page.png")
-            page.keyboard.press("4")
-            page.get_by_text("Saved: Angry.").wait_for()
-            page.get_by_text("Your votes today: 1").wait_for()
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        page = _log_in(browser, url, "ann", campaign.secrets["ann"])
+        page.get_by_role("button", name="Take the quiz").click()
+        page.get_by_role("button", name="Start the quiz").click()
+        for position in range(1, 8):
+            page.get_by_text(f"Question {position} of 7").wait_for()
+            key, emotion = _question(campaign)
+            # Streamlit marks a keyed widget with the class st-key-KEY: wait for this
+            # question's own buttons, not the previous question's fading ones.
+            page.locator(f".st-key-{key}-7").wait_for()
+            page.keyboard.press(str(emotion))
+        page.get_by_text("Passed with 7 of 7").wait_for()
+        page.get_by_role("button", name="Start voting").click()
+        page.get_by_role("heading", name="Vote").wait_for()
+        page.get_by_role("button", name="4 · Angry").wait_for()
+        page.wait_for_function(_PLAYING)
+        _screenshot(page, tmp_path, "voting-page.png")
+        page.keyboard.press("4")
+        page.get_by_text("Saved: Angry.").wait_for()
+        page.get_by_text("Your votes today: 1").wait_for()
     assert (tmp_path / "voting-page.png").stat().st_size > 10_000
 
     # The acknowledged vote survives the server being killed outright.
@@ -215,8 +229,6 @@ def test_log_in_pass_the_quiz_and_vote_with_a_key(server, tmp_path: Path) -> Non
 
 
 def test_admin_sees_the_dashboard(server, tmp_path: Path) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
     # Twelve annotators vote up to four times each with the demo's noise model: the first ten
@@ -241,22 +253,18 @@ def test_admin_sees_the_dashboard(server, tmp_path: Path) -> None:
     complete = int(board.states["complete"])
     pool = int(board.states[["waiting", "in progress", "complete"]].sum())
     assert (complete, pool) == (4, 6)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=1500)
-            page.get_by_role("heading", name="Campaign dashboard").wait_for()
-            page.get_by_text("4 of 6").wait_for()
-            page.get_by_text(f"{board.kappa:.3f}").wait_for()
-            page.get_by_text("Rare expressions per extractor").wait_for()
-            # Its five charts and three tables are drawn (charts by Vega, tables on canvases).
-            page.wait_for_function(
-                "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 5"
-                " && document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 3"
-            )
-            shot = _screenshot(page, tmp_path, "dashboard.png")
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=1500)
+        page.get_by_role("heading", name="Campaign dashboard").wait_for()
+        page.get_by_text("4 of 6").wait_for()
+        page.get_by_text(f"{board.kappa:.3f}").wait_for()
+        page.get_by_text("Rare expressions per extractor").wait_for()
+        # Its five charts and three tables are drawn (charts by Vega, tables on canvases).
+        page.wait_for_function(
+            "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 5"
+            " && document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 3"
+        )
+        shot = _screenshot(page, tmp_path, "dashboard.png")
     assert shot.stat().st_size > 10_000
 
 
@@ -304,90 +312,76 @@ def test_clips_and_votes_need_a_session(server) -> None:
 
 
 def test_a_login_lasts_across_reloads_and_tabs_until_logout(server) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
     qualify(campaign, "ann")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
-            tab.get_by_role("heading", name="Vote").wait_for()
-            tab.wait_for_function(_PLAYING)
-            (cookie,) = [c for c in tab.context.cookies() if c["name"] == "dfew_session"]
-            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-            # The server's session decides expiry; the cookie outlives any idle limit.
-            assert cookie["expires"] > time.time() + 300 * 24 * 3600
-            # A clip comes in pieces (range requests) and may be cached by this browser only.
-            clip = tab.request.get(
-                f"{url}/api/clip/{campaign.clips['clip000']}", headers={"Range": "bytes=0-99"}
-            )
-            assert clip.status == 206 and len(clip.body()) == 100
-            assert clip.headers["cache-control"].startswith("private")
-            tab.reload()
-            tab.get_by_role("heading", name="Vote").wait_for()
-            tab.goto(f"{url}/guide")  # a new page load: the cookie logs it in
-            tab.get_by_role("heading", name="Guide").wait_for()
-            tab.go_back()
-            other = tab.context.new_page()
-            other.goto(url)
-            other.get_by_role("heading", name="Vote").wait_for()
-            other.wait_for_function(_PLAYING)
-            # Both tabs show the same clip; a vote in one makes the other's key a stale one.
-            tab.get_by_role("heading", name="Vote").wait_for()
-            tab.wait_for_function(_PLAYING)
-            tab.keyboard.press("2")
-            tab.get_by_text("Saved: Sad.").wait_for()
-            other.keyboard.press("6")
-            other.get_by_text("Not saved: this clip was voted on already").wait_for()
-            assert len(_votes(campaign)) == 1 and _votes(campaign)[0][1] == 2
-            other.keyboard.press("6")  # the other tab moved on to the next clip with the queue
-            other.get_by_text("Saved: Disgust.").wait_for()
-            tab.get_by_role("button", name="Log out").click()
-            tab.get_by_label("Name").wait_for()
-            other.keyboard.press("1")
-            other.get_by_text("your session has ended").wait_for()
-            assert len(_votes(campaign)) == 2
-            other.reload()
-            other.get_by_label("Name").wait_for()
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+        tab.get_by_role("heading", name="Vote").wait_for()
+        tab.wait_for_function(_PLAYING)
+        (cookie,) = [c for c in tab.context.cookies() if c["name"] == "dfew_session"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        # The server's session decides expiry; the cookie outlives any idle limit.
+        assert cookie["expires"] > time.time() + 300 * 24 * 3600
+        # A clip comes in pieces (range requests) and may be cached by this browser only.
+        clip = tab.request.get(
+            f"{url}/api/clip/{campaign.clips['clip000']}", headers={"Range": "bytes=0-99"}
+        )
+        assert clip.status == 206 and len(clip.body()) == 100
+        assert clip.headers["cache-control"].startswith("private")
+        tab.reload()
+        tab.get_by_role("heading", name="Vote").wait_for()
+        tab.goto(f"{url}/guide")  # a new page load: the cookie logs it in
+        tab.get_by_role("heading", name="Guide").wait_for()
+        tab.go_back()
+        other = tab.context.new_page()
+        other.goto(url)
+        other.get_by_role("heading", name="Vote").wait_for()
+        other.wait_for_function(_PLAYING)
+        # Both tabs show the same clip; a vote in one makes the other's key a stale one.
+        tab.get_by_role("heading", name="Vote").wait_for()
+        tab.wait_for_function(_PLAYING)
+        tab.keyboard.press("2")
+        tab.get_by_text("Saved: Sad.").wait_for()
+        other.keyboard.press("6")
+        other.get_by_text("Not saved: this clip was voted on already").wait_for()
+        assert len(_votes(campaign)) == 1 and _votes(campaign)[0][1] == 2
+        other.keyboard.press("6")  # the other tab moved on to the next clip with the queue
+        other.get_by_text("Saved: Disgust.").wait_for()
+        tab.get_by_role("button", name="Log out").click()
+        tab.get_by_label("Name").wait_for()
+        other.keyboard.press("1")
+        other.get_by_text("your session has ended").wait_for()
+        assert len(_votes(campaign)) == 2
+        other.reload()
+        other.get_by_label("Name").wait_for()
 
 
 def test_disabling_an_account_ends_its_login_in_every_tab(server) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
     qualify(campaign, "ann")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
-            tab.wait_for_function(_PLAYING)
-            other = tab.context.new_page()
-            other.goto(url)
-            other.wait_for_function(_PLAYING)
-            accounts.set_active(campaign.store, "ann", active=False)
-            for page in (tab, other):
-                shown = page.evaluate(_SHOWN_CLIP)
-                page.keyboard.press("3")
-                page.get_by_text("your session has ended").wait_for()
-                assert page.evaluate(_SHOWN_CLIP) == shown  # the unsaved clip is back on screen
-                page.reload()
-                page.get_by_label("Name").wait_for()
-            # Clips are refused too, to a tab of this browser as to anyone.
-            clip = tab.request.get(f"{url}/api/clip/{campaign.clips['clip000']}")
-            assert clip.status == 401
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+        tab.wait_for_function(_PLAYING)
+        other = tab.context.new_page()
+        other.goto(url)
+        other.wait_for_function(_PLAYING)
+        accounts.set_active(campaign.store, "ann", active=False)
+        for page in (tab, other):
+            shown = page.evaluate(_SHOWN_CLIP)
+            page.keyboard.press("3")
+            page.get_by_text("your session has ended").wait_for()
+            assert page.evaluate(_SHOWN_CLIP) == shown  # the unsaved clip is back on screen
+            page.reload()
+            page.get_by_label("Name").wait_for()
+        # Clips are refused too, to a tab of this browser as to anyone.
+        clip = tab.request.get(f"{url}/api/clip/{campaign.clips['clip000']}")
+        assert clip.status == 401
     assert _votes(campaign) == []
 
 
 def test_screening_by_keys_beside_the_clip(server, tmp_path: Path) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
     with campaign.store.write() as session:
@@ -395,32 +389,28 @@ def test_screening_by_keys_beside_the_clip(server, tmp_path: Path) -> None:
             clip.status = "candidate"
         # A gold clip left as a candidate still never reaches the screening queue.
         session.scalar(select(Clip).where(Clip.name == "gold1")).status = "candidate"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=800)
-            page.get_by_role("heading", name="Campaign dashboard").wait_for()
-            page.get_by_role("link", name="Screening").click()
-            page.get_by_text("2 of 2 left to screen").wait_for()
-            page.wait_for_function(_PLAYING)
-            shot = _screenshot(page, tmp_path, "screening-page.png")
-            # Both decisions sit beside the clip, above the fold of a 1280×800 window.
-            video = page.locator("video.dfew-video:visible").bounding_box()
-            for name in ("A · Accept", "R · Reject…"):
-                box = page.get_by_role("button", name=name).bounding_box()
-                assert box["x"] >= video["x"] + video["width"]
-                assert box["y"] + box["height"] <= 800
-            page.keyboard.press("a")
-            page.get_by_text("Saved: accepted.").wait_for()
-            page.get_by_text("1 of 2 left to screen").wait_for()
-            page.keyboard.press("r")
-            page.get_by_role("button", name="2 · not one of the seven emotions").wait_for()
-            page.keyboard.press("2")
-            page.get_by_text("Saved: rejected (not one of the seven emotions).").wait_for()
-            page.get_by_text("No candidate clip is waiting for screening.").wait_for()
-            page.get_by_text("0 of 2 left to screen").wait_for()
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        page = _log_in(browser, url, "boss", campaign.secrets["boss"], height=800)
+        page.get_by_role("heading", name="Campaign dashboard").wait_for()
+        page.get_by_role("link", name="Screening").click()
+        page.get_by_text("2 of 2 left to screen").wait_for()
+        page.wait_for_function(_PLAYING)
+        shot = _screenshot(page, tmp_path, "screening-page.png")
+        # Both decisions sit beside the clip, above the fold of a 1280×800 window.
+        video = page.locator("video.dfew-video:visible").bounding_box()
+        for name in ("A · Accept", "R · Reject…"):
+            box = page.get_by_role("button", name=name).bounding_box()
+            assert box["x"] >= video["x"] + video["width"]
+            assert box["y"] + box["height"] <= 800
+        page.keyboard.press("a")
+        page.get_by_text("Saved: accepted.").wait_for()
+        page.get_by_text("1 of 2 left to screen").wait_for()
+        page.keyboard.press("r")
+        page.get_by_role("button", name="2 · not one of the seven emotions").wait_for()
+        page.keyboard.press("2")
+        page.get_by_text("Saved: rejected (not one of the seven emotions).").wait_for()
+        page.get_by_text("No candidate clip is waiting for screening.").wait_for()
+        page.get_by_text("0 of 2 left to screen").wait_for()
     assert shot.stat().st_size > 10_000
     with campaign.store.read() as session:
         decided = session.execute(
@@ -459,76 +449,64 @@ def _answer_wrong(page, campaign: Campaign, questions: int) -> None:
 def test_a_failed_quiz_names_emotions_and_the_retake_asks_other_clips(
     server, tmp_path: Path
 ) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = _log_in(browser, url, "ann", campaign.secrets["ann"])
-            page.get_by_role("button", name="Take the quiz").click()
-            page.get_by_text("Answer 3 clips whose emotion is known").wait_for()
-            page.get_by_role("button", name="Start the quiz").click()
-            _answer_wrong(page, campaign, 3)
-            page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
-            page.get_by_text("Emotions you read differently").wait_for()
-            # The failure page names the confused emotions, never a clip.
-            page.wait_for_function(
-                "document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 1"
-            )
-            assert "gold" not in page.locator("body").inner_text()
-            _screenshot(page, tmp_path, "quiz-failed.png")
-            page.get_by_text("A retake asks other clips").wait_for()
-            page.get_by_role("button", name="Start the quiz").click()
-            page.get_by_text("Question 1 of 3").wait_for()
-            page.wait_for_timeout(1500)  # the question's clip and buttons, for the screenshot
-            _screenshot(page, tmp_path, "quiz-question.png")
-            _answer_wrong(page, campaign, 3)
-            page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        page = _log_in(browser, url, "ann", campaign.secrets["ann"])
+        page.get_by_role("button", name="Take the quiz").click()
+        page.get_by_text("Answer 3 clips whose emotion is known").wait_for()
+        page.get_by_role("button", name="Start the quiz").click()
+        _answer_wrong(page, campaign, 3)
+        page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
+        page.get_by_text("Emotions you read differently").wait_for()
+        # The failure page names the confused emotions, never a clip.
+        page.wait_for_function(
+            "document.querySelectorAll('[data-testid=data-grid-canvas]').length >= 1"
+        )
+        assert "gold" not in page.locator("body").inner_text()
+        _screenshot(page, tmp_path, "quiz-failed.png")
+        page.get_by_text("A retake asks other clips").wait_for()
+        page.get_by_role("button", name="Start the quiz").click()
+        page.get_by_text("Question 1 of 3").wait_for()
+        page.wait_for_timeout(1500)  # the question's clip and buttons, for the screenshot
+        _screenshot(page, tmp_path, "quiz-question.png")
+        _answer_wrong(page, campaign, 3)
+        page.get_by_text("Last attempt: 0 of 3 (not passed)").wait_for()
     first, second = _asked(campaign)
     assert len(first) == len(second) == 3 and first.isdisjoint(second)
 
 
 def test_a_whole_session_requests_nothing_from_another_origin(server) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
     qualify(campaign, "ann")
     with campaign.store.write() as session:
         session.scalar(select(Clip).where(Clip.name == "clip005")).status = "candidate"
     requested: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            # Annotate: the guide, the voting page, a vote by key.
-            page = _log_in(browser, url, "ann", campaign.secrets["ann"], requested=requested)
-            page.get_by_role("heading", name="Vote").wait_for()
-            page.wait_for_function(_PLAYING)
-            page.keyboard.press("5")
-            page.get_by_text("Saved: Surprise.").wait_for()
-            page.get_by_role("link", name="Guide").click()
-            page.get_by_role("heading", name="Guide").wait_for()
-            page.wait_for_function("document.querySelectorAll('video').length >= 7")
-            # Screen and look at the dashboard, as the admin.
-            page = _log_in(browser, url, "boss", campaign.secrets["boss"], 800, requested)
-            page.get_by_role("heading", name="Campaign dashboard").wait_for()
-            # Its charts of states, votes per day, annotators and emotions (Vega).
-            page.wait_for_function(
-                "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 4"
-            )
-            page.get_by_role("link", name="Screening").click()
-            page.wait_for_function(_PLAYING)
-            page.keyboard.press("a")
-            page.get_by_text("Saved: accepted.").wait_for()
-            page.get_by_role("link", name="Gold clips").click()
-            page.get_by_role("heading", name="Gold clips").wait_for()
-            page.wait_for_load_state("networkidle")
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        # Annotate: the guide, the voting page, a vote by key.
+        page = _log_in(browser, url, "ann", campaign.secrets["ann"], requested=requested)
+        page.get_by_role("heading", name="Vote").wait_for()
+        page.wait_for_function(_PLAYING)
+        page.keyboard.press("5")
+        page.get_by_text("Saved: Surprise.").wait_for()
+        page.get_by_role("link", name="Guide").click()
+        page.get_by_role("heading", name="Guide").wait_for()
+        page.wait_for_function("document.querySelectorAll('video').length >= 7")
+        # Screen and look at the dashboard, as the admin.
+        page = _log_in(browser, url, "boss", campaign.secrets["boss"], 800, requested)
+        page.get_by_role("heading", name="Campaign dashboard").wait_for()
+        # Its charts of states, votes per day, annotators and emotions (Vega).
+        page.wait_for_function(
+            "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 4"
+        )
+        page.get_by_role("link", name="Screening").click()
+        page.wait_for_function(_PLAYING)
+        page.keyboard.press("a")
+        page.get_by_text("Saved: accepted.").wait_for()
+        page.get_by_role("link", name="Gold clips").click()
+        page.get_by_role("heading", name="Gold clips").wait_for()
+        page.wait_for_load_state("networkidle")
     assert any("/api/clip/" in address for address in requested)
     assert any("/static/media/" in address for address in requested)  # fonts, served here
     outside = [
@@ -567,48 +545,40 @@ def _vote_rows(campaign: Campaign) -> list[tuple[str, int, float, datetime, date
 
 
 def test_undo_changes_the_last_vote_and_hidden_time_does_not_count(server) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
     qualify(campaign, "ann")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
-            tab.wait_for_function(_PLAYING)
-            tab.keyboard.press("u")
-            tab.get_by_text("Nothing to undo").wait_for()
-            # Three seconds with the tab hidden: they do not count as watching the clip.
-            tab.evaluate(_SET_HIDDEN, True)
-            time.sleep(3)
-            tab.evaluate(_SET_HIDDEN, False)
-            tab.keyboard.press("2")
-            tab.get_by_text("Saved: Sad.").wait_for()
-            tab.keyboard.press("u")
-            tab.get_by_text("Changing your last vote (Sad)").wait_for()
-            tab.keyboard.press("5")
-            tab.get_by_text("Changed: your last vote is now Surprise.").wait_for()
-            tab.get_by_text("Your votes today: 1 ").wait_for()
-            # The button does the same; Esc keeps the vote.
-            tab.get_by_role("button", name="Undo last vote (U)").click()
-            tab.get_by_text("Changing your last vote (Surprise)").wait_for()
-            tab.keyboard.press("Escape")
-            tab.get_by_text("Your last vote stays as it was.").wait_for()
-            tab.keyboard.press("3")
-            tab.get_by_text("Saved: Neutral.").wait_for()
-            # Once the clip has all its votes, its last voter can no longer change it.
-            with campaign.store.write() as session:
-                session.execute(
-                    update(Clip)
-                    .where(Clip.name == _votes(campaign)[1][0])
-                    .values(status="complete")
-                )
-            tab.keyboard.press("u")
-            tab.keyboard.press("6")
-            tab.get_by_text("Not changed: this clip has all its votes now").wait_for()
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+        tab.wait_for_function(_PLAYING)
+        tab.keyboard.press("u")
+        tab.get_by_text("Nothing to undo").wait_for()
+        # Three seconds with the tab hidden: they do not count as watching the clip.
+        tab.evaluate(_SET_HIDDEN, True)
+        time.sleep(3)
+        tab.evaluate(_SET_HIDDEN, False)
+        tab.keyboard.press("2")
+        tab.get_by_text("Saved: Sad.").wait_for()
+        tab.keyboard.press("u")
+        tab.get_by_text("Changing your last vote (Sad)").wait_for()
+        tab.keyboard.press("5")
+        tab.get_by_text("Changed: your last vote is now Surprise.").wait_for()
+        tab.get_by_text("Your votes today: 1 ").wait_for()
+        # The button does the same; Esc keeps the vote.
+        tab.get_by_role("button", name="Undo last vote (U)").click()
+        tab.get_by_text("Changing your last vote (Surprise)").wait_for()
+        tab.keyboard.press("Escape")
+        tab.get_by_text("Your last vote stays as it was.").wait_for()
+        tab.keyboard.press("3")
+        tab.get_by_text("Saved: Neutral.").wait_for()
+        # Once the clip has all its votes, its last voter can no longer change it.
+        with campaign.store.write() as session:
+            session.execute(
+                update(Clip).where(Clip.name == _votes(campaign)[1][0]).values(status="complete")
+            )
+        tab.keyboard.press("u")
+        tab.keyboard.press("6")
+        tab.get_by_text("Not changed: this clip has all its votes now").wait_for()
     rows = _vote_rows(campaign)
     assert [row[1] for row in rows] == [5, 3]  # changed in place: never a third vote
     with campaign.store.read() as session:
@@ -622,30 +592,24 @@ def test_undo_changes_the_last_vote_and_hidden_time_does_not_count(server) -> No
 
 
 def test_streamlit_media_files_need_a_live_session(server) -> None:
-    chromium = _chromium()
-    from playwright.sync_api import sync_playwright
 
     campaign, url = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
-            tab.get_by_role("button", name="Take the quiz").wait_for()
-            tab.goto(f"{url}/guide")  # its example clips come from Streamlit's /media
-            tab.get_by_role("heading", name="Guide").wait_for()
-            video = tab.locator("video").first
-            video.wait_for()
-            source = video.get_attribute("src")
-            assert "/media/" in source
-            media = source if source.startswith("http") else f"{url}{source}"
-            tab.wait_for_function(
-                "Array.from(document.querySelectorAll('video')).some(v => v.readyState >= 2)"
-            )
-            assert tab.request.get(media).status == 200  # this browser's session
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(media, timeout=30)  # no session at all
-            assert refused.value.code == 401
-            accounts.set_active(campaign.store, "ann", active=False)
-            assert tab.request.get(media).status == 401  # the session ended with the account
-        finally:
-            browser.close()
+    with _launched_browser() as browser:
+        tab = _log_in(browser, url, "ann", campaign.secrets["ann"])
+        tab.get_by_role("button", name="Take the quiz").wait_for()
+        tab.goto(f"{url}/guide")  # its example clips come from Streamlit's /media
+        tab.get_by_role("heading", name="Guide").wait_for()
+        video = tab.locator("video").first
+        video.wait_for()
+        source = video.get_attribute("src")
+        assert "/media/" in source
+        media = source if source.startswith("http") else f"{url}{source}"
+        tab.wait_for_function(
+            "Array.from(document.querySelectorAll('video')).some(v => v.readyState >= 2)"
+        )
+        assert tab.request.get(media).status == 200  # this browser's session
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(media, timeout=30)  # no session at all
+        assert refused.value.code == 401
+        accounts.set_active(campaign.store, "ann", active=False)
+        assert tab.request.get(media).status == 401  # the session ended with the account
