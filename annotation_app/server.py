@@ -83,6 +83,18 @@ def _refusal(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+STORE_CALL_ERRORS = (UserError, OperationalError)
+
+
+def _refusal_for(exc: Exception, refused_status: int) -> JSONResponse:
+    """Return the JSON refusal for an error of a store call (one of STORE_CALL_ERRORS): 401 for
+    a session that is not live, ``refused_status`` for another refused request, 503 while the
+    store is out of reach."""
+    if isinstance(exc, OperationalError):
+        return _refusal(STORE_BUSY, 503)
+    return _refusal(str(exc), 401 if isinstance(exc, SessionInvalid) else refused_status)
+
+
 async def open_session(request: Request) -> Response:
     """Set the session cookie for a valid hand-off code; return 204, or 400 for a bad code."""
     try:
@@ -126,12 +138,8 @@ async def clip_file(request: Request) -> Response:
         path = await run_in_threadpool(
             clip_file_for, store, token, config.clip_dir, request.path_params["clip_id"]
         )
-    except SessionInvalid as exc:
-        return _refusal(str(exc), 401)
-    except UserError as exc:
-        return _refusal(str(exc), 404)
-    except OperationalError:
-        return _refusal(STORE_BUSY, 503)
+    except STORE_CALL_ERRORS as exc:
+        return _refusal_for(exc, 404)
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": CLIP_CACHE})
 
 
@@ -172,12 +180,8 @@ async def _player_action(request: Request, field: str, check, action) -> Respons
 
     try:
         turn, progress = await run_in_threadpool(turn_and_progress)
-    except SessionInvalid as exc:
-        return _refusal(str(exc), 401)
-    except UserError as exc:
-        return _refusal(str(exc), 403)
-    except OperationalError:
-        return _refusal(STORE_BUSY, 503)
+    except STORE_CALL_ERRORS as exc:
+        return _refusal_for(exc, 403)
     answer = JSONResponse(
         {
             "saved": turn.saved,
@@ -238,11 +242,8 @@ class MediaGate:
             token = Request(scope).cookies.get(SESSION_COOKIE)
             try:
                 await run_in_threadpool(current_actor, server_store(server_config().url), token)
-            except SessionInvalid as exc:
-                await _refusal(str(exc), 401)(scope, receive, send)
-                return
-            except OperationalError:
-                await _refusal(STORE_BUSY, 503)(scope, receive, send)
+            except (SessionInvalid, OperationalError) as exc:
+                await _refusal_for(exc, 401)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -267,12 +268,8 @@ async def screen_clip(request: Request) -> Response:
         turn = await run_in_threadpool(
             decide_for_player, store, token, clip_id, accept, reason, config.rules
         )
-    except SessionInvalid as exc:
-        return _refusal(str(exc), 401)
-    except UserError as exc:
-        return _refusal(str(exc), 403)
-    except OperationalError:
-        return _refusal(STORE_BUSY, 503)
+    except STORE_CALL_ERRORS as exc:
+        return _refusal_for(exc, 403)
     return JSONResponse(
         {
             "saved": turn.saved,
