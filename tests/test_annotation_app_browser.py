@@ -329,6 +329,8 @@ def test_a_login_lasts_across_reloads_and_tabs_until_logout(server) -> None:
         )
         assert clip.status == 206 and len(clip.body()) == 100
         assert clip.headers["cache-control"].startswith("private")
+        missing = tab.request.get(f"{url}/api/clip/999999")
+        assert missing.status == 404 and "error" in missing.json()
         tab.reload()
         tab.get_by_role("heading", name="Vote").wait_for()
         tab.goto(f"{url}/guide")  # a new page load: the cookie logs it in
